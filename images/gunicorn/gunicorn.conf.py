@@ -1,0 +1,81 @@
+"""gunicorn settings, as fdock serves every app. Values come from the environment that
+fdock's compose file sets (see `fdock config`); edit fdock.yaml, not this file."""
+import ipaddress
+import os
+import socket
+import struct
+
+import gunicorn
+
+wsgi_app = "fdock_wsgi:application"
+pythonpath = "/etc/fdock"
+bind = "0.0.0.0:8000"
+
+worker_class = os.environ.get("FDOCK_WORKER_CLASS", "gthread")
+workers = int(os.environ.get("FDOCK_WORKERS", "3"))
+threads = int(os.environ.get("FDOCK_THREADS", "4")) if worker_class == "gthread" else 1
+worker_connections = int(os.environ.get("FDOCK_WORKER_CONNECTIONS", "1000"))
+timeout = int(os.environ.get("FDOCK_TIMEOUT", "30"))
+graceful_timeout = timeout
+# Longer than nginx's upstream keepalive, so gunicorn never closes a connection nginx is reusing.
+keepalive = 75
+
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+
+# Development mode: the source is mounted and gunicorn restarts workers when a file changes.
+reload = os.environ.get("FDOCK_RELOAD") == "1"
+
+
+def _proxy_network():
+    """The network nginx reaches this container on: its one directly connected route.
+
+    gunicorn sits only on fdock's internal network, so that network is exactly "the proxy's".
+    """
+    try:
+        with open("/proc/net/route") as routes:
+            next(routes)
+            for line in routes:
+                fields = line.split()
+                iface, dest, gateway, mask = fields[0], fields[1], fields[2], fields[7]
+                if iface != "lo" and int(gateway, 16) == 0 and int(dest, 16) != 0:
+                    net = socket.inet_ntoa(struct.pack("<L", int(dest, 16)))
+                    netmask = socket.inet_ntoa(struct.pack("<L", int(mask, 16)))
+                    return str(ipaddress.ip_network("%s/%s" % (net, netmask), strict=False))
+    except (OSError, ValueError, IndexError):
+        pass
+    return "127.0.0.1"
+
+
+PROXY_NETWORK = _proxy_network()
+# gunicorn >= 22 understands networks here.
+forwarded_allow_ips = PROXY_NETWORK
+
+
+class _Network:
+    """A network that answers `address in network`, for gunicorn < 22, which compares strings."""
+
+    def __init__(self, cidr):
+        self.net = ipaddress.ip_network(cidr, strict=False)
+
+    def __contains__(self, address):
+        try:
+            return ipaddress.ip_address(address) in self.net
+        except ValueError:
+            return False
+
+    def __iter__(self):
+        return iter([str(self.net)])
+
+
+def _gunicorn_version():
+    try:
+        return tuple(int(p) for p in gunicorn.__version__.split(".")[:2])
+    except ValueError:
+        return (0, 0)
+
+
+def post_worker_init(worker):
+    if _gunicorn_version() < (22, 0) and "/" in PROXY_NETWORK:
+        worker.cfg.settings["forwarded_allow_ips"].value = _Network(PROXY_NETWORK)

@@ -1,0 +1,117 @@
+/** The actions behind each command: options in, core call, result out. No logic of their own. */
+import { resolve } from "node:path";
+import type { GlobalOptions } from "./main.js";
+import { reportError } from "./errors.js";
+import { makeReporter, type CliReporter } from "./reporters.js";
+
+type Options = Record<string, unknown>;
+
+async function withReporter(g: GlobalOptions, fn: (r: CliReporter) => Promise<void>): Promise<number> {
+  const reporter = await makeReporter(g);
+  try {
+    await fn(reporter);
+    await reporter.flush();
+    return 0;
+  } catch (e) {
+    await reporter.flush();
+    return reportError(e, process.stderr, g.verbose);
+  }
+}
+
+const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
+const printJson = (data: unknown): void => void process.stdout.write(JSON.stringify(data, null, 2) + "\n");
+
+function outputSink(g: GlobalOptions, reporter: CliReporter): ((text: string) => void) | undefined {
+  return g.verbose ? (text) => reporter.emit({ kind: "output", text }) : undefined;
+}
+
+export async function initCommand(g: GlobalOptions, opts: Options): Promise<number> {
+  const { init } = await import("../core/project/init.js");
+  const { chooser } = await import("./prompt.js");
+  return withReporter(g, async () => {
+    const interactive = !opts.yes && process.stdin.isTTY && process.stdout.isTTY && !process.env.CI;
+    const result = await init({
+      dir: dirOf(g),
+      app: opts.app as string | undefined,
+      force: Boolean(opts.force),
+      choose: interactive ? chooser : undefined,
+    });
+    if (g.json) return printJson(result);
+    process.stdout.write(`Wrote ${result.file} (app: ${result.config.app})\n`);
+    for (const note of result.notes) process.stdout.write(`  - ${note}\n`);
+    process.stdout.write("Next: `fdock up` serves it on http://localhost:8080/\n");
+  });
+}
+
+export async function buildCommand(g: GlobalOptions): Promise<number> {
+  const { build } = await import("../core/stack/build.js");
+  return withReporter(g, async (reporter) => {
+    await build({ dir: dirOf(g), mode: "production", publishHost: "127.0.0.1", onOutput: outputSink(g, reporter) }, reporter);
+    if (g.json) printJson({ built: true });
+  });
+}
+
+export async function upCommand(g: GlobalOptions, opts: Options): Promise<number> {
+  const { up } = await import("../core/stack/up.js");
+  return withReporter(g, async (reporter) => {
+    const result = await up(
+      {
+        dir: dirOf(g),
+        mode: opts.production ? "production" : "development",
+        port: opts.port as number | undefined,
+        publishHost: "127.0.0.1",
+        onOutput: outputSink(g, reporter),
+      },
+      reporter,
+    );
+    await reporter.flush();
+    if (g.json) return printJson(result);
+    process.stdout.write(`${result.project} is serving at ${result.url} (${result.mode})\n`);
+    if (result.mode === "development") process.stdout.write("Edits to the code are served without a restart. `fdock down` stops it.\n");
+  });
+}
+
+export async function downCommand(g: GlobalOptions, opts: Options): Promise<number> {
+  const { existingCompose, down } = await import("../core/stack/down.js");
+  const { step } = await import("../core/events.js");
+  return withReporter(g, async (reporter) => {
+    const compose = existingCompose(dirOf(g));
+    const volumes = Boolean(opts.volumes);
+    await step(reporter, "down", volumes ? "Remove containers, networks and volumes" : "Remove containers and networks", () => down(compose, volumes));
+    if (g.json) printJson({ down: true, volumesRemoved: volumes });
+  });
+}
+
+export async function psCommand(g: GlobalOptions): Promise<number> {
+  const { existingCompose, ps } = await import("../core/stack/down.js");
+  return withReporter(g, async () => {
+    const rows = await ps(existingCompose(dirOf(g)));
+    if (g.json) return printJson(rows);
+    const table = [["SERVICE", "STATE", "HEALTH", "PORTS"], ...rows.map((r) => [
+      r.service, r.state, r.health || "-", r.publishers.map((p) => `${p.url}:${p.publishedPort}->${p.targetPort}`).join(", ") || "-",
+    ])];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join("   ").trimEnd() + "\n");
+  });
+}
+
+export async function logsCommand(g: GlobalOptions, services: string[], opts: Options): Promise<number> {
+  const { existingCompose } = await import("../core/stack/down.js");
+  return withReporter(g, async () => {
+    const compose = existingCompose(dirOf(g), { onOutput: (text) => process.stdout.write(text) });
+    await compose.logs(services.length ? services : ["gunicorn", "nginx"], { follow: Boolean(opts.follow), tail: opts.tail as number | undefined });
+  });
+}
+
+export async function configCommand(g: GlobalOptions, opts: Options): Promise<number> {
+  const { renderedConfig } = await import("../core/stack/build.js");
+  return withReporter(g, async () => {
+    const text = await renderedConfig({
+      dir: dirOf(g),
+      mode: opts.production ? "production" : "development",
+      publishHost: "127.0.0.1",
+      cpus: opts.cpus as number | undefined,
+    });
+    process.stdout.write(g.json ? JSON.stringify({ compose: text }) + "\n" : text);
+  });
+}

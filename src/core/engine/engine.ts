@@ -1,0 +1,42 @@
+import type Docker from "dockerode";
+import { PrecheckError } from "../errors.js";
+
+/** What fdock needs to know about the Docker engine a stack will run on. */
+export interface EngineFacts {
+  cpus: number;
+  serverVersion: string;
+  name: string;
+}
+
+/** A dockerode client for the engine DOCKER_HOST (or the local socket) names. */
+export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Docker> {
+  const { default: DockerClient } = await import("dockerode");
+  return env.DOCKER_HOST ? new DockerClient() : new DockerClient({ socketPath: "/var/run/docker.sock" });
+}
+
+export function describeEngine(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+}
+
+/** Asks the engine for its facts; no answer is a pre-check failure with the next step. */
+export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<EngineFacts> {
+  try {
+    const info = (await withTimeout(docker.info(), 10_000)) as { NCPU?: number; ServerVersion?: string; Name?: string };
+    return { cpus: info.NCPU ?? 1, serverVersion: info.ServerVersion ?? "unknown", name: info.Name ?? "docker" };
+  } catch (e) {
+    throw new PrecheckError(
+      `No Docker engine answers at ${describeEngine(env)} (${(e as Error).message}).`,
+      "Start Docker (on Debian without systemd: `setsid dockerd &`; the repo's scripts/rig does it), or point DOCKER_HOST at a running engine.",
+    );
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+    promise.then(
+      (v) => { clearTimeout(timer); resolve(v); },
+      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+    );
+  });
+}

@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/**
+ * The one typed project model: what fdock.yaml says, validated, with defaults applied.
+ * Every renderer is a pure function of this (plus facts about the target engine).
+ */
+
+export const DEFAULT_PYTHON_IMAGE = "python:3.12-slim";
+export const DEFAULT_NGINX_IMAGE = "nginx:stable";
+export const CONFIG_FILE = "fdock.yaml";
+export const CONFIG_VERSION = 1;
+
+const appTarget = z
+  .string()
+  .regex(
+    /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\(\))?$/,
+    'must be MODULE:NAME or MODULE:FACTORY(), e.g. "main:app" or "flask_blog:create_app()"',
+  );
+
+const relPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a path inside the project (relative, no ..)");
+
+const hostName = z.string().regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a host name like example.com");
+
+const workerClass = z.enum(["auto", "sync", "gthread", "gevent"]);
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const projectSchema = z.strictObject({
+  version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
+  /** Compose project name; one per app. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be lower-case letters, digits, - and _ (a compose project name)"),
+  /** The WSGI target as gunicorn takes it. */
+  app: appTarget,
+  images: z
+    .strictObject({
+      python: z.string().min(1).default(DEFAULT_PYTHON_IMAGE),
+      nginx: z.string().min(1).default(DEFAULT_NGINX_IMAGE),
+    })
+    .default({ python: DEFAULT_PYTHON_IMAGE, nginx: DEFAULT_NGINX_IMAGE }),
+  workers: z
+    .strictObject({
+      class: workerClass.default("auto"),
+      /** Worker processes; "auto" sizes them from the target engine's CPUs. */
+      count: z.union([z.literal("auto"), positiveInt(256)]).default("auto"),
+      threads: positiveInt(256).default(4),
+      connections: positiveInt(100_000).default(1000),
+      timeout: positiveInt(3600).default(30),
+    })
+    .default({ class: "auto", count: "auto", threads: 4, connections: 1000, timeout: 30 }),
+  static: z
+    .strictObject({
+      folder: relPath,
+      url: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/", e.g. /static').default("/static"),
+    })
+    .nullable()
+    .default(null),
+  server: z
+    .strictObject({
+      names: z.array(hostName).default([]),
+      redirect_www: z.boolean().default(false),
+      client_max_body_size: z.string().regex(/^\d+[kmgKMG]?$/, 'must be a size like "10m"').default("10m"),
+    })
+    .default({ names: [], redirect_www: false, client_max_body_size: "10m" }),
+  env_file: relPath.nullable().default(null),
+  /** Run once before the new app serves (database migrations). */
+  release: z.string().min(1).nullable().default(null),
+  /** Paths under the app folder kept on named volumes across redeploys. */
+  persistent: z.array(relPath).default([]),
+  health: z
+    .strictObject({ path: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/"').default("/healthz") })
+    .default({ path: "/healthz" }),
+  port: z.number().int().min(0).max(65535).default(8080),
+});
+
+export type ProjectConfig = z.infer<typeof projectSchema>;
+export type ProjectInput = z.input<typeof projectSchema>;
+export type WorkerClass = z.infer<typeof workerClass>;
+
+/** A loaded project: the validated config plus what fdock learned from the folder. */
+export interface Project {
+  readonly dir: string;
+  readonly config: ProjectConfig;
+  /** Dependency files found in the project, relative to dir. */
+  readonly requirements: RequirementsSource;
+}
+
+export type RequirementsSource =
+  | { kind: "requirements.txt"; path: string; names: string[] }
+  | { kind: "pyproject"; path: string; names: string[]; specs: string[] }
+  | { kind: "none"; names: string[] };

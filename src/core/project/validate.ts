@@ -1,0 +1,35 @@
+import type { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { CONFIG_FILE, projectSchema, type ProjectConfig } from "./model.js";
+
+/** Validates raw config; a failure names every wrong key and what is allowed. */
+export function validateConfig(raw: unknown, file = CONFIG_FILE): ProjectConfig {
+  const result = projectSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${describePath(i.path)}: ${describeIssue(i)}`);
+  throw new ConfigError(`${file} is invalid:\n${lines.join("\n")}`, `Fix ${file} (see README, "Configuration"), or run \`fdock init --force\` to write a new one.`);
+}
+
+function describePath(path: PropertyKey[]): string {
+  if (path.length === 0) return "(top level)";
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "unrecognized_keys":
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    case "invalid_type":
+      return `must be ${issue.expected}`;
+    case "too_small":
+      return `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}`;
+    case "invalid_union":
+      return 'must be "auto" or a whole number';
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,69 @@
+import type { ProjectConfig } from "../project/model.js";
+import type { WorkerPlan } from "../project/workers.js";
+import type { Target } from "./target.js";
+import { fill, readAsset } from "./templates.js";
+
+export const STATIC_ROOT = "/usr/share/nginx/fdock-static";
+
+function staticLocation(config: ProjectConfig, target: Target): string {
+  if (!config.static) return "";
+  const url = config.static.url.replace(/\/+$/, "");
+  const caching =
+    target.mode === "development"
+      ? "        expires off;\n        add_header Cache-Control \"no-cache\";"
+      : "        expires 7d;\n        add_header Cache-Control \"public\";";
+  return [
+    "",
+    "    # Static files straight from nginx: gunicorn never sees these requests.",
+    `    location ${url}/ {`,
+    `        alias ${STATIC_ROOT}/;`,
+    caching,
+    "    }",
+    "",
+  ].join("\n");
+}
+
+function extraServers(config: ProjectConfig): string {
+  const names = config.server.names;
+  if (names.length === 0) return "";
+  const blocks = [
+    "",
+    "# Requests for any other host name get no answer at all.",
+    "server {",
+    "    listen 80 default_server;",
+    "    server_name _;",
+    "    server_tokens off;",
+    "    return 444;",
+    "}",
+  ];
+  if (config.server.redirect_www) {
+    for (const name of names.filter((n) => !n.startsWith("www.") && !n.startsWith("*."))) {
+      blocks.push("", `server {`, `    listen 80;`, `    server_name www.${name};`, `    server_tokens off;`, `    return 301 $scheme://${name}$request_uri;`, `}`);
+    }
+  }
+  return blocks.join("\n");
+}
+
+export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
+  const sync = plan.workerClass === "sync";
+  return fill(readAsset("images/nginx/default.conf.tmpl"), {
+    upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them.\n    keepalive 32;",
+    extra_servers: extraServers(config),
+    listen_flags: config.server.names.length ? "" : " default_server",
+    server_names: config.server.names.length ? config.server.names.join(" ") : "_",
+    client_max_body_size: config.server.client_max_body_size,
+    static_location: staticLocation(config, target),
+    proxy_timeout: plan.timeout + 5,
+    proxy_buffering: sync ? "on" : "off",
+    buffering_reason: sync
+      ? "sync workers: nginx buffers responses so a slow client never holds a worker"
+      : `${plan.workerClass} workers hold slow clients cheaply: stream responses as they come`,
+  });
+}
+
+export function renderNginxDockerfile(config: ProjectConfig): string {
+  return fill(readAsset("images/nginx/Dockerfile.tmpl"), {
+    nginx_image: config.images.nginx,
+    static_steps: config.static ? `COPY . ${STATIC_ROOT}/` : "",
+  });
+}

@@ -1,0 +1,39 @@
+import { request } from "node:http";
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One GET with an explicit Host header (fetch cannot set one). */
+export function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Polls url until it answers below 400, or gives up after timeoutMs with the last failure. */
+export async function waitForHttp(url: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no attempt";
+  for (;;) {
+    try {
+      const answer = await httpGet(url, headers);
+      if (answer.status < 400) return answer;
+      last = `HTTP ${answer.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer successfully within ${timeoutMs / 1000} s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

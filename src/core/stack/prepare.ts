@@ -1,0 +1,47 @@
+import type Docker from "dockerode";
+import { loadProject } from "../project/config-file.js";
+import type { Project } from "../project/model.js";
+import { planWorkersFor, type WorkerPlan } from "../project/workers.js";
+import { bundleDir, renderBundle, writeBundle } from "../render/bundle.js";
+import type { Target } from "../render/target.js";
+import { connectEngine, engineFacts, type EngineFacts } from "../engine/engine.js";
+import { ComposeProject } from "./compose-project.js";
+
+export interface StackOptions {
+  dir: string;
+  mode: Target["mode"];
+  /** Published port; undefined: fdock.yaml's. */
+  port?: number;
+  /** Publish on loopback only (local development) or on every address (a server). */
+  publishHost: string | null;
+  env?: NodeJS.ProcessEnv;
+  dockerArgs?: string[];
+  onOutput?: (text: string) => void;
+}
+
+/** A project rendered for one engine, ready for compose. */
+export interface Stack {
+  project: Project;
+  engine: EngineFacts;
+  plan: WorkerPlan;
+  target: Target;
+  compose: ComposeProject;
+  docker: Docker;
+}
+
+/** Loads the project, asks the engine for its CPUs, renders and writes the bundle. */
+export async function prepareStack(opts: StackOptions, docker?: Docker): Promise<Stack> {
+  const env = opts.env ?? process.env;
+  const project = loadProject(opts.dir, env);
+  const client = docker ?? (await connectEngine(env));
+  const engine = await engineFacts(client, env);
+  const plan = planWorkersFor(project, engine.cpus);
+  const target: Target = {
+    mode: opts.mode,
+    cpus: engine.cpus,
+    publish: { host: opts.publishHost, port: opts.port ?? project.config.port },
+  };
+  writeBundle(project.dir, renderBundle(project, plan, target));
+  const compose = new ComposeProject(bundleDir(project.dir), env, opts.dockerArgs ?? [], opts.onOutput);
+  return { project, engine, plan, target, compose, docker: client };
+}

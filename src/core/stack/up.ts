@@ -1,0 +1,95 @@
+import type Docker from "dockerode";
+import { UserError } from "../errors.js";
+import { step, type Reporter } from "../events.js";
+import type { WorkerPlan } from "../project/workers.js";
+import { ComposeFailure, lastLines } from "./compose-project.js";
+import { explainBuildFailure, isPortConflict, portTakenError } from "./failures.js";
+import { waitForHttp } from "./http-check.js";
+import { portIsFree } from "./port-check.js";
+import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
+
+export interface UpResult {
+  url: string;
+  port: number;
+  mode: string;
+  project: string;
+  engineCpus: number;
+  workers: WorkerPlan;
+}
+
+/** Build, release, start and wait until nginx serves the app's health path. */
+export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker): Promise<UpResult> {
+  const stack = await step(reporter, "render", "Render images and compose file", () => prepareStack(opts, docker));
+  const { project, compose, target } = stack;
+  reporter.emit({
+    kind: "info",
+    message: `engine has ${stack.engine.cpus} CPUs: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
+  });
+
+  if (target.publish.port !== 0) {
+    await step(reporter, "port", `Check port ${target.publish.port}`, () => checkPort(stack));
+  }
+  await step(reporter, "build", "Build gunicorn and nginx images", async () => {
+    try {
+      await compose.build();
+    } catch (e) {
+      throw explainBuildFailure(e, project);
+    }
+  });
+  if (project.config.release) {
+    await step(reporter, "release", `Release: ${project.config.release}`, async () => {
+      try {
+        await compose.runRelease();
+      } catch (e) {
+        if (!(e instanceof ComposeFailure)) throw e;
+        throw new UserError(
+          `The release command failed: ${project.config.release}`,
+          "Its output is above. Nothing was replaced: the running app (if any) still serves.",
+          lastLines(e.output, 40),
+        );
+      }
+    });
+  }
+  await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startOrExplain(stack));
+  const port = target.publish.port || (await compose.publishedPort("nginx", 80));
+  const host = target.publish.host ?? "127.0.0.1";
+  const names = project.config.server.names;
+  await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
+    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
+  );
+  return {
+    url: `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
+    port,
+    mode: target.mode,
+    project: project.config.name,
+    engineCpus: stack.engine.cpus,
+    workers: stack.plan,
+  };
+}
+
+async function checkPort(stack: Stack): Promise<void> {
+  const { port, host } = stack.target.publish;
+  if (await portIsFree(port, host ?? "0.0.0.0")) return;
+  // Our own nginx holding the port is a redeploy, not a conflict.
+  const ours = (await stack.compose.ps().catch(() => [])).some(
+    (s) => s.service === "nginx" && s.publishers.some((p) => p.publishedPort === port),
+  );
+  if (!ours) throw portTakenError(port);
+}
+
+async function startOrExplain(stack: Stack): Promise<void> {
+  try {
+    await stack.compose.up();
+  } catch (e) {
+    if (!(e instanceof ComposeFailure)) throw e;
+    if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
+    const logs = await stack.compose.logs(["gunicorn", "nginx"], { tail: 40 }).catch(() => "");
+    // Leave nothing half-started; named volumes (the app's data) are kept.
+    await stack.compose.down(false).catch(() => undefined);
+    throw new UserError(
+      "The app did not become healthy, so fdock stopped the stack again.",
+      `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
+      logs ? `The last output of gunicorn and nginx:\n${lastLines(logs, 80)}` : lastLines(e.output, 20),
+    );
+  }
+}
