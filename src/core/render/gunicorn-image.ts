@@ -16,7 +16,7 @@ export function dependencySteps(project: Project, plan: WorkerPlan): string {
     case "requirements.txt":
       return `COPY ${req.path} /tmp/fdock/requirements.txt\nRUN pip install -r /tmp/fdock/requirements.txt${extraArgs}`;
     case "pyproject":
-      return `COPY --from=fdock ${BUNDLED_REQUIREMENTS} /tmp/fdock/requirements.txt\nRUN pip install -r /tmp/fdock/requirements.txt${extraArgs}`;
+      return `COPY .fdock/${BUNDLED_REQUIREMENTS} /tmp/fdock/requirements.txt\nRUN pip install -r /tmp/fdock/requirements.txt${extraArgs}`;
     case "none":
       return `RUN pip install${extraArgs || " gunicorn"}`;
   }
