@@ -62,3 +62,28 @@ export class NotSupportedError extends Error {
     super(`The ${driver} driver cannot ${operation} a machine: do it with your provider's tools.`);
   }
 }
+
+/** A flag of `fdock machine create` that belongs to one driver ("amazonec2-region"). */
+export interface DriverFlag {
+  name: string;
+  description: string;
+  takesValue: boolean;
+  repeatable?: boolean;
+  defaultValue?: string;
+}
+
+export type FlagValues = Record<string, string | string[] | boolean | undefined>;
+
+/**
+ * One kind of host. The flag list lives in a module that imports no SDK, so `--help` stays
+ * light; `load` brings the heavy parts in only when a command needs them.
+ */
+export interface DriverFactory {
+  name: string;
+  description: string;
+  flags: DriverFlag[];
+  /** A new driver from create's flags (already parsed by the CLI into strings / arrays / booleans). */
+  fromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Promise<Driver>;
+  /** The driver of a stored machine, from its config.json driver data and its folder. */
+  load(data: Record<string, unknown>, dir: string, env: NodeJS.ProcessEnv): Promise<Driver>;
+}
