@@ -29,6 +29,7 @@ export function buildProgram(): Command {
     .option("--json", "print data as JSON (no progress lines)", false)
     .option("--verbose", "show the build and compose output as it comes", false)
     .showHelpAfterError()
+    .exitOverride() // before the subcommands, so they inherit it: main() returns codes, never exits
     .configureHelp({ sortSubcommands: false });
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -97,7 +98,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
