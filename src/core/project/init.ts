@@ -51,7 +51,7 @@ export async function init(opts: InitOptions): Promise<InitResult> {
     static: staticFolder ? { folder: staticFolder, url: "/static" } : null,
     server: { names: [], redirect_www: false, client_max_body_size: "10m" },
     env_file: existsSync(join(dir, ".env")) ? ".env" : null,
-    release: requirements.names.includes("flask-migrate") ? `flask --app '${app}' db upgrade` : null,
+    release: detectRelease(dir, app, requirements.names),
     persistent,
     health: { path: "/healthz" },
     port: 8080,
@@ -101,6 +101,13 @@ function moduleFile(dir: string, module: string): string | null {
     }
   }
   return null;
+}
+
+/** A release step fdock can see: Flask-Migrate's upgrade, or a `release` module beside the app. */
+function detectRelease(dir: string, app: string, dependencies: string[]): string | null {
+  if (dependencies.includes("flask-migrate")) return `flask --app '${app}' db upgrade`;
+  const pkg = app.split(":")[0]!.split(".")[0]!;
+  return moduleFile(dir, `${pkg}.release`) ? `python -m ${pkg}.release` : null;
 }
 
 /** A compose project name from the folder name. */

@@ -1,0 +1,33 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+
+export const EXAMPLE_DIR = resolve(import.meta.dirname, "../../examples/flask-blog");
+
+let counter = 0;
+
+/** A copy of the example app in a temp folder, with its own compose project name. */
+export function copyExample(overrides: Record<string, unknown> = {}): { dir: string; name: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "fdock-test-"));
+  const dir = join(root, "flask-blog");
+  cpSync(EXAMPLE_DIR, dir, {
+    recursive: true,
+    filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src),
+  });
+  const name = `fdock-test-${process.pid}-${++counter}`;
+  const config = parse(readFileSync(join(dir, "fdock.yaml"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "fdock.yaml"), stringify({ ...config, name, ...overrides }));
+  return { dir, name, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A folder with the given files, for detection tests. */
+export function projectWith(files: Record<string, string>): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "fdock-detect-"));
+  for (const [path, text] of Object.entries(files)) {
+    const full = join(dir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,163 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseConfigText } from "../../src/core/project/config-file.js";
+import type { Project } from "../../src/core/project/model.js";
+import { planWorkers } from "../../src/core/project/workers.js";
+import { renderBundle } from "../../src/core/render/bundle.js";
+import { renderCompose } from "../../src/core/render/compose.js";
+import { renderDockerignore, renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
+import { renderNginxConf, renderNginxDockerfile } from "../../src/core/render/nginx-image.js";
+import type { Target } from "../../src/core/render/target.js";
+
+function project(yaml: string, names: string[] = ["flask", "gunicorn"]): Project {
+  return {
+    dir: "/p",
+    config: parseConfigText(`name: blog\napp: "blog:create_app()"\n${yaml}`),
+    requirements: { kind: "requirements.txt", path: "requirements.txt", names },
+  };
+}
+const prod: Target = { mode: "production", cpus: 2, publish: { host: null, port: 80 } };
+const dev: Target = { mode: "development", cpus: 2, publish: { host: "127.0.0.1", port: 8080 } };
+
+type Compose = { services: Record<string, Record<string, any>>; networks: Record<string, any>; volumes?: Record<string, unknown>; name: string };
+const composeOf = (p: Project, t: Target) => parse(renderCompose(p, planWorkers(p.config, p.requirements.names, t.cpus), t)) as Compose;
+
+describe("compose topology", () => {
+  const p = project("static:\n  folder: blog/static\npersistent: [instance, var/uploads]\nrelease: python -m blog.release\n");
+
+  it("publishes only nginx; gunicorn sits on an internal network", () => {
+    const c = composeOf(p, prod);
+    expect(c.name).toBe("blog");
+    expect(c.services.nginx!.ports).toEqual(["80:80"]);
+    expect(c.services.gunicorn!.ports).toBeUndefined();
+    expect(c.services.gunicorn!.networks).toEqual(["internal"]);
+    expect(c.networks.internal).toEqual({ internal: true });
+    expect(c.services.nginx!.networks).toEqual(["internal", "edge"]);
+  });
+
+  it("waits for a healthy gunicorn with a check that needs no curl, and restarts on failure", () => {
+    const c = composeOf(p, prod);
+    expect(c.services.gunicorn!.healthcheck.test).toEqual(["CMD", "python", "/etc/fdock/fdock_health.py"]);
+    expect(c.services.nginx!.depends_on.gunicorn.condition).toBe("service_healthy");
+    expect(c.services.gunicorn!.restart).toBe("unless-stopped");
+    expect(c.services.nginx!.restart).toBe("unless-stopped");
+  });
+
+  it("keeps persistent paths on named volumes, shared with the release step", () => {
+    const c = composeOf(p, prod);
+    expect(c.volumes).toEqual({ "data-instance": {}, "data-var-uploads": {} });
+    expect(c.services.gunicorn!.volumes).toEqual(["data-instance:/app/instance", "data-var-uploads:/app/var/uploads"]);
+    expect(c.services.release!.volumes).toEqual(c.services.gunicorn!.volumes);
+    expect(c.services.release!.profiles).toEqual(["release"]);
+    expect(c.services.release!.command).toEqual(["sh", "-c", "python -m blog.release"]);
+    expect(c.services.release!.image).toBe(c.services.gunicorn!.image);
+  });
+
+  it("passes the worker plan sized from the engine's CPUs", () => {
+    const env = composeOf(project("", ["flask", "gevent"]), { ...prod, cpus: 4 }).services.gunicorn!.environment;
+    expect(env).toMatchObject({ FDOCK_APP: "blog:create_app()", FDOCK_WORKER_CLASS: "gevent", FDOCK_WORKERS: "9", FDOCK_WORKER_CONNECTIONS: "1000" });
+    expect(env.FDOCK_RELOAD).toBeUndefined();
+  });
+
+  it("in development mounts the source and static folder, reloads, and publishes on loopback", () => {
+    const c = composeOf(p, dev);
+    expect(c.services.gunicorn!.volumes[0]).toBe("..:/app");
+    expect(c.services.gunicorn!.environment.FDOCK_RELOAD).toBe("1");
+    expect(c.services.nginx!.volumes).toEqual(["../blog/static:/usr/share/nginx/fdock-static:ro"]);
+    expect(c.services.nginx!.ports).toEqual(["127.0.0.1:8080:80"]);
+    expect(composeOf(p, { ...dev, publish: { host: "127.0.0.1", port: 0 } }).services.nginx!.ports).toEqual(["127.0.0.1::80"]);
+  });
+
+  it("has no release service when there is no release command, and passes the env file", () => {
+    const c = composeOf(project("env_file: .env\n"), prod);
+    expect(c.services.release).toBeUndefined();
+    expect(c.services.gunicorn!.env_file).toEqual(["../.env"]);
+  });
+});
+
+describe("nginx config", () => {
+  const conf = (yaml: string, names = ["flask"]) => {
+    const p = project(yaml, names);
+    return renderNginxConf(p.config, planWorkers(p.config, names, 2), prod);
+  };
+
+  it("proxies as gunicorn's deploy guide says", () => {
+    const c = conf("");
+    expect(c).toContain("server gunicorn:8000 fail_timeout=0;");
+    expect(c).toContain("proxy_redirect off;");
+    for (const h of ["Host $http_host", "X-Real-IP $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme"]) {
+      expect(c).toContain(`proxy_set_header ${h};`);
+    }
+    expect(c).toContain("server_tokens off;");
+    expect(c).toContain("client_max_body_size 10m;");
+    expect(c).toContain("gzip on;");
+    expect(c).toMatch(/proxy_read_timeout 35s;/);
+    expect(c).not.toContain("{{");
+  });
+
+  it("serves static files itself with cache headers", () => {
+    const c = conf("static:\n  folder: blog/static\n  url: /assets\n");
+    expect(c).toContain("location /assets/ {");
+    expect(c).toContain("alias /usr/share/nginx/fdock-static/;");
+    expect(c).toContain("expires 7d;");
+  });
+
+  it("answers 444 to unknown hosts and redirects www when server names are set", () => {
+    const c = conf("server:\n  names: [example.com]\n  redirect_www: true\n  client_max_body_size: 50m\n");
+    expect(c).toMatch(/listen 80 default_server;\s+server_name _;\s+server_tokens off;\s+return 444;/);
+    expect(c).toContain("server_name www.example.com;");
+    expect(c).toContain("return 301 $scheme://example.com$request_uri;");
+    expect(c).toContain("server_name example.com;");
+    expect(c).toContain("client_max_body_size 50m;");
+    expect(conf("")).toContain("listen 80 default_server;\n    server_name _;");
+  });
+
+  it("buffers for sync workers, streams and keeps upstream connections for async ones", () => {
+    const sync = conf("workers:\n  class: sync\n");
+    expect(sync).toContain("proxy_buffering on;");
+    expect(sync).not.toContain("keepalive 32;");
+    const gevent = conf("workers:\n  class: gevent\n");
+    expect(gevent).toContain("proxy_buffering off;");
+    expect(gevent).toContain("keepalive 32;");
+  });
+});
+
+describe("images", () => {
+  it("installs dependencies before copying the code, and runs as a non-root user", () => {
+    const p = project("persistent: [instance]\n", ["flask"]);
+    const d = renderGunicornDockerfile(p, planWorkers(p.config, ["flask"], 2));
+    expect(d).toContain("ARG PYTHON_IMAGE=python:3.12-slim");
+    expect(d.indexOf("pip install -r /tmp/fdock/requirements.txt gunicorn")).toBeGreaterThan(0);
+    expect(d.indexOf("pip install")).toBeLessThan(d.indexOf("COPY . ."));
+    expect(d.indexOf("USER app")).toBeGreaterThan(d.indexOf("COPY . ."));
+    expect(d).toContain("chown app:app instance");
+    expect(d).toContain('CMD ["python", "-m", "gunicorn", "--config", "/etc/fdock/gunicorn.conf.py"]');
+  });
+
+  it("adds gevent to the install when the plan uses it and the project does not list it", () => {
+    const p = project("workers:\n  class: gevent\n", ["flask", "gunicorn"]);
+    expect(renderGunicornDockerfile(p, planWorkers(p.config, p.requirements.names, 2))).toContain("requirements.txt gevent\n");
+  });
+
+  it("keeps .git, virtualenvs, caches, .env and persistent data out of the build context", () => {
+    const ignore = renderDockerignore(project("persistent: [instance]\nenv_file: config/.env.prod\n"));
+    for (const line of [".git", ".venv", "venv", "**/__pycache__", ".env", "node_modules", "instance", "config/.env.prod"]) {
+      expect(ignore.split("\n")).toContain(line);
+    }
+  });
+
+  it("takes the nginx base image as a parameter", () => {
+    const p = project("images:\n  nginx: mirror.local/nginx:stable\nstatic:\n  folder: blog/static\n");
+    const d = renderNginxDockerfile(p.config);
+    expect(d).toContain("ARG NGINX_IMAGE=mirror.local/nginx:stable");
+    expect(d).toContain("COPY blog/static /usr/share/nginx/fdock-static/");
+  });
+
+  it("bundles a dependency list for pyproject-only projects", () => {
+    const p: Project = { ...project(""), requirements: { kind: "pyproject", path: "pyproject.toml", names: ["flask"], specs: ["Flask>=2.2"] } };
+    const bundle = renderBundle(p, planWorkers(p.config, ["flask"], 2), prod);
+    expect(bundle["requirements.txt"]).toBe("Flask>=2.2\n");
+    expect(bundle["gunicorn.Dockerfile"]).toContain("COPY .fdock/requirements.txt /tmp/fdock/requirements.txt");
+    expect(bundle["gunicorn.Dockerfile.dockerignore"]).toContain("!.fdock/requirements.txt");
+  });
+});
