@@ -17,8 +17,9 @@ threads = int(os.environ.get("FDOCK_THREADS", "4")) if worker_class == "gthread"
 worker_connections = int(os.environ.get("FDOCK_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("FDOCK_TIMEOUT", "30"))
 graceful_timeout = timeout
-# Longer than nginx's upstream keepalive, so gunicorn never closes a connection nginx is reusing.
-keepalive = 75
+# A little longer than nginx's upstream keepalive_timeout (4 s), so gunicorn never closes a
+# connection nginx is about to reuse; short, so a graceful stop is not held by idle connections.
+keepalive = 5
 
 accesslog = "-"
 errorlog = "-"

@@ -1,0 +1,102 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existingCompose } from "../../src/core/stack/down.js";
+import type { UpResult } from "../../src/core/stack/up.js";
+import { copyExample } from "../helpers/project.js";
+import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
+
+/** The production stack of the example app on the real engine, through real nginx and gunicorn. */
+describe("fdock up (production) on a real engine", () => {
+  const ex = copyExample();
+  let result: UpResult;
+  let base: string;
+
+  beforeAll(async () => {
+    result = await upLocal(ex.dir, "production");
+    base = `http://127.0.0.1:${result.port}`;
+  });
+  afterAll(async () => {
+    await downLocal(ex.dir);
+    ex.cleanup();
+  });
+
+  it("serves the app through nginx", async () => {
+    const page = await httpGet(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<html");
+    expect(page.headers.server).toBe("nginx");
+    expect(result.url).toBe(`http://localhost:${result.port}/`);
+  });
+
+  it("serves static files from nginx: gunicorn never sees them", async () => {
+    const css = await httpGet(`${base}/static/css/style.css`);
+    expect(css.status).toBe(200);
+    expect(css.body).toContain("/* flask-blog stylesheet */");
+    expect(css.headers["cache-control"]).toContain("max-age=604800");
+    await httpGet(`${base}/api/whoami?marker=seen-by-gunicorn`);
+    const logs = await existingCompose(ex.dir).logs(["gunicorn"]);
+    expect(logs).toContain("marker=seen-by-gunicorn");
+    expect(logs).not.toContain("style.css");
+  });
+
+  it("shows the app the real client address, scheme and host; a forged X-Forwarded-For is not believed", async () => {
+    const honest = JSON.parse((await httpGet(`${base}/api/whoami`)).body);
+    const forged = JSON.parse((await httpGet(`${base}/api/whoami`, { "X-Forwarded-For": "6.6.6.6" })).body);
+    expect(honest.scheme).toBe("http");
+    expect(honest.host).toBe(`127.0.0.1:${result.port}`);
+    expect(honest.remote_addr).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(forged.remote_addr).toBe(honest.remote_addr);
+    expect(forged.remote_addr).not.toBe("6.6.6.6");
+    // Without ProxyFix the app would see nginx's own address instead of the client's.
+    const nginxIps = await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", `${ex.name}-nginx-1`);
+    expect(nginxIps.split(" ")).not.toContain(honest.remote_addr);
+  });
+
+  it("never publishes gunicorn's port: not on the host's ports, not from another network", async () => {
+    expect(await docker("port", `${ex.name}-gunicorn-1`)).toBe("");
+    expect(await canConnect("127.0.0.1", 8000)).toBe(false);
+    const ip = await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", `${ex.name}-gunicorn-1`);
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // A container on Docker's default network stands for anything outside the app's internal one.
+    const probe = `import socket\ns = socket.socket(); s.settimeout(3)\ntry:\n    s.connect(("${ip}", 8000)); print("open")\nexcept OSError:\n    print("closed")`;
+    const image = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
+    expect(await docker("run", "--rm", "--network", "bridge", image, "python", "-c", probe)).toBe("closed");
+    // nginx, on the internal network, does reach it.
+    expect(await docker("exec", `${ex.name}-nginx-1`, "bash", "-c", "exec 3<>/dev/tcp/gunicorn/8000 && echo open")).toBe("open");
+  });
+
+  it("runs gunicorn as a non-root user", async () => {
+    expect(await docker("exec", `${ex.name}-gunicorn-1`, "id", "-un")).toBe("app");
+  });
+
+  it("passes nginx -t in the built image, and docker compose config accepts the file", async () => {
+    const t = await docker("exec", `${ex.name}-nginx-1`, "sh", "-c", "nginx -t 2>&1");
+    expect(t).toContain("test is successful");
+    await expect(existingCompose(ex.dir).config()).resolves.toMatchObject({ exitCode: 0 });
+  });
+
+  it("keeps data in a persistent path across a redeploy after a code change", async () => {
+    const created = await fetch(`${base}/api/posts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "kept across deploys", body: "sqlite on a named volume" }),
+    });
+    expect(created.status).toBe(201);
+    const versionFile = join(ex.dir, "flask_blog/version.py");
+    writeFileSync(versionFile, readFileSync(versionFile, "utf8").replace('VERSION = "1"', 'VERSION = "2"'));
+
+    const again = await upLocal(ex.dir, "production");
+    const next = `http://127.0.0.1:${again.port}`;
+    expect(JSON.parse((await httpGet(`${next}/api/version`)).body).version).toBe("2");
+    const posts = JSON.parse((await httpGet(`${next}/api/posts`)).body) as Array<{ title: string }>;
+    expect(posts.map((p) => p.title)).toContain("kept across deploys");
+    base = next;
+  });
+
+  it("fdock down leaves no container or network", async () => {
+    await existingCompose(ex.dir).down(true);
+    expect(await projectContainers(ex.name)).toEqual([]);
+    expect(await projectNetworks(ex.name)).toEqual([]);
+  });
+});

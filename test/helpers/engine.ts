@@ -1,0 +1,56 @@
+import { connect } from "node:net";
+import { runArgv } from "../../src/core/exec.js";
+import { silentReporter } from "../../src/core/events.js";
+import { up, type UpResult } from "../../src/core/stack/up.js";
+import { existingCompose } from "../../src/core/stack/down.js";
+import type { Target } from "../../src/core/render/target.js";
+import { httpGet } from "../../src/core/stack/http-check.js";
+
+export { httpGet };
+
+/** fdock up on the local engine, on a free loopback port. */
+export function upLocal(dir: string, mode: Target["mode"] = "production"): Promise<UpResult> {
+  return up({ dir, mode, port: 0, publishHost: "127.0.0.1" }, silentReporter);
+}
+
+export async function downLocal(dir: string, volumes = true): Promise<void> {
+  await existingCompose(dir).down(volumes).catch(() => undefined);
+}
+
+export async function docker(...args: string[]): Promise<string> {
+  const r = await runArgv({ file: "docker", args });
+  if (r.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Container names of a compose project, running or not. */
+export async function projectContainers(project: string): Promise<string[]> {
+  const out = await docker("ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}}");
+  return out ? out.split("\n") : [];
+}
+
+export async function projectNetworks(project: string): Promise<string[]> {
+  const out = await docker("network", "ls", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Name}}");
+  return out ? out.split("\n") : [];
+}
+
+/** True when a TCP connection to host:port is accepted within timeoutMs. */
+export function canConnect(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Polls until check() returns true; a functional wait with a bound, not a timing assertion. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
