@@ -21,6 +21,30 @@ async function withReporter(g: GlobalOptions, fn: (r: CliReporter) => Promise<vo
 const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
 const printJson = (data: unknown): void => void process.stdout.write(JSON.stringify(data, null, 2) + "\n");
 
+/**
+ * Where a stack command runs. --remote: the machine's engine (compose through its context,
+ * dockerode over SSH). Without it: the local engine, refused while this shell (or `fdock use`)
+ * points Docker at a machine, since compose would follow the context and dockerode would not.
+ */
+async function engineTarget(opts: Options) {
+  const env = process.env;
+  if (opts.remote !== undefined && opts.remote !== false) {
+    const { resolveRemote } = await import("../core/machine/active.js");
+    const { remoteEngine } = await import("../core/machine/remote.js");
+    return remoteEngine(resolveRemote(typeof opts.remote === "string" ? opts.remote : undefined, env), env);
+  }
+  const { activeMachine } = await import("../core/machine/active.js");
+  const active = activeMachine(env);
+  if (active.name) {
+    const { UserError } = await import("../core/errors.js");
+    throw new UserError(
+      `Docker points at machine ${active.name} (${active.source}), so a local run would be split between two engines.`,
+      `Deploy there with \`--remote\`, or point Docker back here with \`eval "$(fdock env -u)"\`${active.source === "docker context use" ? " and `fdock use --default`" : ""}.`,
+    );
+  }
+  return null;
+}
+
 function outputSink(g: GlobalOptions, reporter: CliReporter): ((text: string) => void) | undefined {
   return g.verbose ? (text) => reporter.emit({ kind: "output", text }) : undefined;
 }
@@ -46,6 +70,7 @@ export async function initCommand(g: GlobalOptions, opts: Options): Promise<numb
 export async function buildCommand(g: GlobalOptions): Promise<number> {
   const { build } = await import("../core/stack/build.js");
   return withReporter(g, async (reporter) => {
+    await engineTarget({});
     await build({ dir: dirOf(g), mode: "production", publishHost: "127.0.0.1", onOutput: outputSink(g, reporter) }, reporter);
     if (g.json) printJson({ built: true });
   });
@@ -54,15 +79,20 @@ export async function buildCommand(g: GlobalOptions): Promise<number> {
 export async function upCommand(g: GlobalOptions, opts: Options): Promise<number> {
   const { up } = await import("../core/stack/up.js");
   return withReporter(g, async (reporter) => {
+    const remote = await engineTarget(opts);
+    if (remote) reporter.emit({ kind: "info", message: `deploying to machine ${remote.name} (${remote.host})` });
     const result = await up(
-      {
-        dir: dirOf(g),
-        mode: opts.production ? "production" : "development",
-        port: opts.port as number | undefined,
-        publishHost: "127.0.0.1",
-        onOutput: outputSink(g, reporter),
-      },
+      remote
+        ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
+        : {
+            dir: dirOf(g),
+            mode: opts.production ? "production" : "development",
+            port: opts.port as number | undefined,
+            publishHost: "127.0.0.1",
+            onOutput: outputSink(g, reporter),
+          },
       reporter,
+      remote?.docker,
     );
     await reporter.flush();
     if (g.json) return printJson(result);
@@ -71,21 +101,28 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
   });
 }
 
+/** The compose project of the last `fdock up`, here or (--remote) on a machine. */
+async function composeFor(g: GlobalOptions, opts: Options, onOutput?: (text: string) => void) {
+  const { existingCompose } = await import("../core/stack/down.js");
+  const remote = await engineTarget(opts);
+  return existingCompose(dirOf(g), remote ? { env: remote.env, dockerArgs: remote.dockerArgs, onOutput } : { onOutput });
+}
+
 export async function downCommand(g: GlobalOptions, opts: Options): Promise<number> {
-  const { existingCompose, down } = await import("../core/stack/down.js");
+  const { down } = await import("../core/stack/down.js");
   const { step } = await import("../core/events.js");
   return withReporter(g, async (reporter) => {
-    const compose = existingCompose(dirOf(g));
+    const compose = await composeFor(g, opts);
     const volumes = Boolean(opts.volumes);
     await step(reporter, "down", volumes ? "Remove containers, networks and volumes" : "Remove containers and networks", () => down(compose, volumes));
     if (g.json) printJson({ down: true, volumesRemoved: volumes });
   });
 }
 
-export async function psCommand(g: GlobalOptions): Promise<number> {
-  const { existingCompose, ps } = await import("../core/stack/down.js");
+export async function psCommand(g: GlobalOptions, opts: Options): Promise<number> {
+  const { ps } = await import("../core/stack/down.js");
   return withReporter(g, async () => {
-    const rows = await ps(existingCompose(dirOf(g)));
+    const rows = await ps(await composeFor(g, opts));
     if (g.json) return printJson(rows);
     const table = [["SERVICE", "STATE", "HEALTH", "PORTS"], ...rows.map((r) => [
       r.service, r.state, r.health || "-", r.publishers.map((p) => `${p.url}:${p.publishedPort}->${p.targetPort}`).join(", ") || "-",
@@ -96,9 +133,8 @@ export async function psCommand(g: GlobalOptions): Promise<number> {
 }
 
 export async function logsCommand(g: GlobalOptions, services: string[], opts: Options): Promise<number> {
-  const { existingCompose } = await import("../core/stack/down.js");
   return withReporter(g, async () => {
-    const compose = existingCompose(dirOf(g), { onOutput: (text) => process.stdout.write(text) });
+    const compose = await composeFor(g, opts, (text) => process.stdout.write(text));
     await compose.logs(services.length ? services : ["gunicorn", "nginx"], { follow: Boolean(opts.follow), tail: opts.tail as number | undefined });
   });
 }

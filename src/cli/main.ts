@@ -3,6 +3,7 @@
  * `fdock --help` loads commander and nothing else.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { registerMachineCommands } from "./machine-commands.js";
 
 export interface GlobalOptions {
   projectDir: string;
@@ -58,21 +59,24 @@ export function buildProgram(): Command {
   program
     .command("up")
     .description("build and run the app locally; returns when it is healthy")
-    .addOption(new Option("-p, --port <port>", "local port nginx listens on (default: fdock.yaml's port, 8080)").argParser(portNumber))
+    .addOption(new Option("-p, --port <port>", "port nginx listens on (default: fdock.yaml's port, 8080; with --remote: 80)").argParser(portNumber))
     .option("--production", "run the production topology (no source mount, no reload)", false)
-    .addHelpText("after", "\nExamples:\n  fdock up              # development: edits are served without a restart\n  fdock up --port 9000")
+    .option("--remote [machine]", "deploy to a machine (default: the active one): production, port 80, built on its engine")
+    .addHelpText("after", "\nExamples:\n  fdock up              # development: edits are served without a restart\n  fdock up --port 9000\n  fdock up --remote web # on machine web, http://ITS-IP/")
     .action(run(async () => (await import("./commands.js")).upCommand));
 
   program
     .command("down")
     .description("stop and remove the app's containers and networks")
     .option("-v, --volumes", "also delete the named volumes (the app's persistent data)", false)
+    .option("--remote [machine]", "on a machine (default: the active one)")
     .addHelpText("after", "\nExample:\n  fdock down")
     .action(run(async () => (await import("./commands.js")).downCommand));
 
   program
     .command("ps")
     .description("list the app's containers")
+    .option("--remote [machine]", "on a machine (default: the active one)")
     .addHelpText("after", "\nExample:\n  fdock ps --json")
     .action(run(async () => (await import("./commands.js")).psCommand));
 
@@ -82,6 +86,7 @@ export function buildProgram(): Command {
     .argument("[service...]", "gunicorn, nginx (default: both)")
     .option("-f, --follow", "keep printing new lines", false)
     .addOption(new Option("-n, --tail <lines>", "only the last N lines of each").argParser(positiveNumber))
+    .option("--remote [machine]", "on a machine (default: the active one)")
     .addHelpText("after", "\nExample:\n  fdock logs -f gunicorn")
     .action(run(async () => (await import("./commands.js")).logsCommand));
 
@@ -92,6 +97,8 @@ export function buildProgram(): Command {
     .addOption(new Option("--cpus <n>", "size workers for N CPUs instead of asking the engine").argParser(positiveNumber))
     .addHelpText("after", "\nExample:\n  fdock config --production")
     .action(run(async () => (await import("./commands.js")).configCommand));
+
+  registerMachineCommands(program, run);
 
   return program;
 }

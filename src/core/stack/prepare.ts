@@ -17,6 +17,11 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
   dockerArgs?: string[];
   onOutput?: (text: string) => void;
+  /**
+   * The engine runs on another host (an fdock machine) at this address: the port check, the
+   * health check through nginx and the URL use it instead of this machine.
+   */
+  remoteHost?: string;
 }
 
 /** A project rendered for one engine, ready for compose. */

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
-import { UserError } from "../errors.js";
+import { connect } from "node:net";
+import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
@@ -27,7 +28,8 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   });
 
   if (target.publish.port !== 0) {
-    await step(reporter, "port", `Check port ${target.publish.port}`, () => checkPort(stack));
+    const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
+    await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
   }
   await step(reporter, "build", "Build gunicorn and nginx images", async () => {
     try {
@@ -42,6 +44,8 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
         await compose.runRelease();
       } catch (e) {
         if (!(e instanceof ComposeFailure)) throw e;
+        // A first deploy whose release fails leaves no network behind; a running app keeps serving.
+        if ((await compose.ps().catch(() => [{}])).length === 0) await compose.down(false).catch(() => undefined);
         throw new UserError(
           `The release command failed: ${project.config.release}`,
           "Its output is above. Nothing was replaced: the running app (if any) still serves.",
@@ -52,7 +56,7 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   }
   await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startOrExplain(stack));
   const port = target.publish.port || (await compose.publishedPort("nginx", 80));
-  const host = target.publish.host ?? "127.0.0.1";
+  const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
   await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
     waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
@@ -67,14 +71,25 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   };
 }
 
-async function checkPort(stack: Stack): Promise<void> {
+async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
   const { port, host } = stack.target.publish;
-  if (await portIsFree(port, host ?? "0.0.0.0")) return;
+  if (remoteHost ? !(await tcpAnswers(remoteHost, port)) : await portIsFree(port, host ?? "0.0.0.0")) return;
   // Our own nginx holding the port is a redeploy, not a conflict.
   const ours = (await stack.compose.ps().catch(() => [])).some(
     (s) => s.service === "nginx" && s.publishers.some((p) => p.publishedPort === port),
   );
-  if (!ours) throw portTakenError(port);
+  if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
+}
+
+/** True when something accepts TCP connections at host:port (within 5 s). */
+function tcpAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (v: boolean) => { socket.destroy(); resolve(v); };
+    socket.setTimeout(5_000, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => done(true));
+  });
 }
 
 async function startOrExplain(stack: Stack): Promise<void> {

@@ -1,0 +1,122 @@
+import { UserError } from "../errors.js";
+import { step, type Reporter } from "../events.js";
+import { ensureContext } from "./docker-context.js";
+import type { FlagValues } from "./driver.js";
+import { withMachineLock } from "./lock.js";
+import { connectMachine, factoryFor, syncSshConfig, type Machine } from "./machine.js";
+import { validateMachineName } from "./names.js";
+import { provision } from "./provision/provision.js";
+import { contextName, sshAlias } from "./paths.js";
+import { CONFIG_VERSION, MachineStore, type MachineConfig } from "./store.js";
+
+export interface CreateOptions {
+  name: string;
+  driver: string;
+  flags: FlagValues;
+  /** Record the machine; skip the SSH wait and provisioning. */
+  noProvision?: boolean;
+  /** Bounds the wait for SSH (seconds). */
+  sshTimeout?: number;
+  /** The driver prints its plan; nothing is made or saved. */
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+export interface CreateResult {
+  name: string;
+  driver: string;
+  state: MachineConfig["state"];
+  context: string;
+  sshAlias: string;
+  engineVersion?: string;
+  dryRun?: boolean;
+}
+
+/**
+ * docker-machine's create: pre-create check, save, driver create (with checkpoints), save,
+ * wait for SSH and pin the host key, provision, ssh config entry and Docker context.
+ * The config is saved before and after the driver's create, so a half-made host is never
+ * orphaned: `fdock machine rm NAME` can always find it.
+ */
+export async function createMachine(opts: CreateOptions, reporter: Reporter): Promise<CreateResult> {
+  const env = opts.env ?? process.env;
+  const name = validateMachineName(opts.name);
+  const store = new MachineStore(env);
+  const factory = await factoryFor(opts.driver);
+  const driver = await factory.fromFlags({ ...opts.flags, ...(opts.dryRun ? { "dry-run": true } : {}) }, env);
+  const signal = opts.signal ?? new AbortController().signal;
+
+  if (opts.dryRun) {
+    const ctx = { name, dir: store.dir(name), reporter, checkpoint: async () => {}, signal };
+    await driver.preCreateCheck(ctx);
+    await driver.create(ctx);
+    reporter.emit({ kind: "info", message: `would then ${opts.noProvision ? "record it" : "wait for SSH, pin its host key, install Docker if missing"}, add ssh entry ${sshAlias(name)} and Docker context ${contextName(name)}` });
+    return { name, driver: opts.driver, state: "creating", context: contextName(name), sshAlias: sshAlias(name), dryRun: true };
+  }
+
+  return withMachineLock(name, env, async () => {
+    if (store.exists(name)) {
+      throw new UserError(`A machine named "${name}" already exists.`, `Pick another name, or remove it first with \`fdock machine rm ${name}\`.`);
+    }
+    const dir = store.dir(name);
+    const ctx = { name, dir, reporter, signal, checkpoint: async () => save("creating") };
+    const config: MachineConfig = { version: CONFIG_VERSION, name, driver: factory.name, driverData: {}, ssh: null, state: "creating", createdAt: new Date().toISOString() };
+    const save = async (state: MachineConfig["state"], extra: Partial<MachineConfig> = {}) => {
+      Object.assign(config, { state, driverData: driver.toJSON(), ...extra });
+      store.save(config);
+    };
+
+    await step(reporter, "precheck", `Check the ${factory.name} driver's settings`, () => driver.preCreateCheck(ctx));
+    store.ensureDir(name);
+    await save("creating");
+    try {
+      await step(reporter, "create", `Create the host (${factory.name})`, () => driver.create(ctx));
+    } catch (e) {
+      await save("error", { error: (e as Error).message });
+      throw withHint(e, `The machine is recorded (state: error); \`fdock machine rm ${name}\` removes whatever was made.`);
+    }
+    await save("created", { ssh: driver.ssh() });
+    const machine: Machine = { config, driver, dir };
+
+    let engineVersion: string | undefined;
+    if (!opts.noProvision) {
+      try {
+        engineVersion = await provisionMachine(machine, reporter, { timeoutMs: (opts.sshTimeout ?? 120) * 1000, wait: true, signal });
+        await save("ready", { engineVersion, error: undefined });
+      } catch (e) {
+        await save("error", { error: (e as Error).message });
+        syncSshConfig(env);
+        throw withHint(e, `The machine is recorded; after fixing the cause, \`fdock machine provision ${name}\` continues (or \`fdock machine rm ${name}\`).`);
+      }
+    }
+    await finishLocalSetup(name, env, reporter);
+    return { name, driver: factory.name, state: config.state, context: contextName(name), sshAlias: sshAlias(name), engineVersion };
+  });
+}
+
+/** Connect (pinning the host key on first contact) and run the provisioner. Returns the engine version. */
+export async function provisionMachine(m: Machine, reporter: Reporter, opts: { timeoutMs: number; wait: boolean; signal?: AbortSignal }): Promise<string> {
+  const target = m.config.ssh!;
+  const session = await step(reporter, "ssh", `Connect to ${target.user}@${target.host}:${target.port}`, () => connectMachine(m, reporter, opts));
+  try {
+    const result = await provision(m.config.name, session, target.user, reporter, () => connectMachine(m, reporter));
+    reporter.emit({ kind: "info", message: `Docker Engine ${result.engineVersion} on ${result.os}` });
+    return result.engineVersion;
+  } finally {
+    session.close();
+  }
+}
+
+/** The ssh config entry (and the Include in ~/.ssh/config) and the Docker context. */
+export async function finishLocalSetup(name: string, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
+  await step(reporter, "local", `Write ssh entry ${sshAlias(name)} and Docker context ${contextName(name)}`, async () => {
+    syncSshConfig(env);
+    await ensureContext(name, env);
+  });
+}
+
+function withHint(e: unknown, hint: string): Error {
+  if (e instanceof UserError) return new UserError(e.message, e.hint ? `${e.hint} ${hint}` : hint, e.detail, e.exitCode);
+  return new UserError((e as Error).message, hint);
+}

@@ -1,0 +1,8 @@
+import type { DriverFlag } from "../../driver.js";
+
+export const fakeDescription = "No host at all: for fdock's own tests";
+
+export const fakeFlags: DriverFlag[] = [
+  { name: "fake-ip", description: "the address it reports", takesValue: true, defaultValue: "192.0.2.1" },
+  { name: "fake-fail-create", description: "fail after making the (pretend) host", takesValue: false },
+];

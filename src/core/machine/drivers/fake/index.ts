@@ -1,0 +1,57 @@
+/**
+ * A driver for unit tests of the machine core (docker-machine's fakedriver): no host, no
+ * network. Its state lives in its driver data; `--fake-fail-create` fails after the driver
+ * "made" something, to check the core never orphans a half-made host.
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../../atomic-file.js";
+import { fakeDescription, fakeFlags } from "./flags.js";
+import type { CreateContext, Driver, DriverFactory, FlagValues, MachineState, RemoveOptions, SshTarget } from "../../driver.js";
+
+export const fakeFactory: DriverFactory = {
+  name: "fake",
+  description: fakeDescription,
+  flags: fakeFlags,
+  async fromFlags(flags: FlagValues) {
+    return new FakeDriver({ ip: typeof flags["fake-ip"] === "string" ? flags["fake-ip"] : "192.0.2.1", failCreate: flags["fake-fail-create"] === true, state: "NotFound" });
+  },
+  async load(data, dir) {
+    return new FakeDriver({ ip: String(data.ip), failCreate: false, state: (data.state as MachineState) ?? "Running" }, dir);
+  },
+};
+
+export default fakeFactory;
+
+interface FakeData {
+  ip: string;
+  failCreate: boolean;
+  state: MachineState;
+}
+
+export class FakeDriver implements Driver {
+  readonly driverName = "fake";
+  constructor(private data: FakeData, private dir = "") {}
+
+  async preCreateCheck(): Promise<void> {}
+
+  async create(ctx: CreateContext): Promise<void> {
+    this.dir = ctx.dir;
+    this.data.state = "Running";
+    writeFileAtomic(join(ctx.dir, "id"), "fake key\n");
+    await ctx.checkpoint();
+    if (this.data.failCreate) throw new Error("the fake provider failed after making the host");
+  }
+
+  async start(): Promise<void> { this.data.state = "Running"; }
+  async stop(): Promise<void> { this.data.state = "Stopped"; }
+  async restart(): Promise<void> { this.data.state = "Running"; }
+  async kill(): Promise<void> { this.data.state = "Stopped"; }
+  async remove(_opts: RemoveOptions): Promise<string[]> {
+    this.data.state = "NotFound";
+    return ["removed the fake host"];
+  }
+  async state(): Promise<MachineState> { return this.data.state; }
+  async ip(): Promise<string> { return this.data.ip; }
+  ssh(): SshTarget { return { host: this.data.ip, port: 22, user: "root", keyPath: join(this.dir, "id") }; }
+  toJSON(): Record<string, unknown> { return { ip: this.data.ip, state: this.data.state }; }
+}

@@ -1,0 +1,114 @@
+import { copyFileSync, existsSync } from "node:fs";
+import { Socket } from "node:net";
+import { join } from "node:path";
+import { PrecheckError } from "../../../errors.js";
+import { NotSupportedError, type CreateContext, type Driver, type FlagValues, type MachineState, type RemoveOptions, type SshTarget } from "../../driver.js";
+import { userHome } from "../../paths.js";
+import { knownHostsLine, parsePin } from "../../ssh/host-key.js";
+import { readPrivateKey } from "../../ssh/key-file.js";
+import { GENERIC_DRIVER } from "./flags.js";
+
+export interface GenericOptions {
+  ipAddress: string;
+  sshUser: string;
+  sshPort: number;
+  /** The key as given; after create, the copy in the machine's folder is used. */
+  sshKeySource: string;
+  hostKey?: string;
+  dryRun?: boolean;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : Array.isArray(v) ? str(v.at(-1)) : undefined);
+
+export function genericOptionsFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): GenericOptions {
+  const ip = str(flags["generic-ip-address"]);
+  if (!ip) throw new PrecheckError("--generic-ip-address is required: the address of the server.", "e.g. `fdock machine create --driver generic --generic-ip-address 203.0.113.10 web`");
+  const portText = str(flags["generic-ssh-port"]) ?? "22";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new PrecheckError(`--generic-ssh-port must be a port number, not "${portText}".`);
+  const home = userHome(env);
+  const key = str(flags["generic-ssh-key"]) ?? [join(home, ".ssh", "id_ed25519"), join(home, ".ssh", "id_rsa")].find((p) => existsSync(p));
+  if (!key) throw new PrecheckError(`No SSH key given and neither ~/.ssh/id_ed25519 nor ~/.ssh/id_rsa exists.`, "Give the key the server trusts with --generic-ssh-key PATH.");
+  const hostKey = str(flags["generic-ssh-host-key"]);
+  if (hostKey) parsePin(hostKey); // a clear error now, not after create
+  return { ipAddress: ip, sshUser: str(flags["generic-ssh-user"]) ?? "root", sshPort: port, sshKeySource: key, hostKey, dryRun: flags["dry-run"] === true };
+}
+
+/** An existing server: create adopts it (copies the key), remove forgets it; nothing remote changes. */
+export class GenericDriver implements Driver {
+  readonly driverName = GENERIC_DRIVER;
+  private keyPath: string;
+
+  constructor(private readonly opts: GenericOptions, private dir?: string) {
+    this.keyPath = dir ? join(dir, "id") : opts.sshKeySource;
+  }
+
+  static fromData(data: Record<string, unknown>, dir: string): GenericDriver {
+    return new GenericDriver(
+      {
+        ipAddress: String(data.ipAddress),
+        sshUser: String(data.sshUser ?? "root"),
+        sshPort: Number(data.sshPort ?? 22),
+        sshKeySource: String(data.sshKeySource ?? ""),
+        hostKey: typeof data.hostKey === "string" ? data.hostKey : undefined,
+      },
+      dir,
+    );
+  }
+
+  async preCreateCheck(): Promise<void> {
+    readPrivateKey(this.opts.sshKeySource); // exists, 0600, parses, no passphrase
+  }
+
+  async create(ctx: CreateContext): Promise<void> {
+    if (this.opts.dryRun) {
+      ctx.reporter.emit({ kind: "info", message: `would adopt ${this.opts.sshUser}@${this.opts.ipAddress}:${this.opts.sshPort} with key ${this.opts.sshKeySource}` });
+      return;
+    }
+    this.dir = ctx.dir;
+    const copy = join(ctx.dir, "id");
+    copyFileSync(this.opts.sshKeySource, copy);
+    const { chmodSync } = await import("node:fs");
+    chmodSync(copy, 0o600);
+    this.keyPath = copy;
+    ctx.reporter.emit({ kind: "info", message: `copied ${this.opts.sshKeySource} to ${copy} (0600)` });
+  }
+
+  async start(): Promise<void> { throw new NotSupportedError(GENERIC_DRIVER, "start"); }
+  async stop(): Promise<void> { throw new NotSupportedError(GENERIC_DRIVER, "stop"); }
+  async restart(): Promise<void> { throw new NotSupportedError(GENERIC_DRIVER, "restart"); }
+  async kill(): Promise<void> { throw new NotSupportedError(GENERIC_DRIVER, "kill"); }
+
+  async remove(opts: RemoveOptions): Promise<string[]> {
+    return opts.dryRun ? [] : [`nothing to remove on ${this.opts.ipAddress}: the generic driver never changed the server's existence (Docker stays installed)`];
+  }
+
+  /** Running when sshd answers on the port; Error when nothing does (within 5 s). */
+  state(): Promise<MachineState> {
+    return new Promise((resolve) => {
+      const socket = new Socket();
+      const done = (s: MachineState) => { socket.destroy(); resolve(s); };
+      socket.setTimeout(5_000, () => done("Error"));
+      socket.once("error", () => done("Error"));
+      socket.connect(this.opts.sshPort, this.opts.ipAddress, () => done("Running"));
+    });
+  }
+
+  async ip(): Promise<string> {
+    return this.opts.ipAddress;
+  }
+
+  ssh(): SshTarget {
+    return { host: this.opts.ipAddress, port: this.opts.sshPort, user: this.opts.sshUser, keyPath: this.keyPath };
+  }
+
+  async pinnedHostKey(): Promise<string | null> {
+    if (!this.opts.hostKey) return null;
+    const pin = parsePin(this.opts.hostKey);
+    return pin.kind === "key" ? knownHostsLine("", pin.key).trim() : pin.fingerprint;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ipAddress: this.opts.ipAddress, sshUser: this.opts.sshUser, sshPort: this.opts.sshPort, sshKeySource: this.opts.sshKeySource, ...(this.opts.hostKey ? { hostKey: this.opts.hostKey } : {}) };
+  }
+}

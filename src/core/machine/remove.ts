@@ -1,0 +1,44 @@
+import { runArgv } from "../exec.js";
+import { step, type Reporter } from "../events.js";
+import { UserError } from "../errors.js";
+import { removeContext } from "./docker-context.js";
+import { withMachineLock } from "./lock.js";
+import { loadMachine, syncSshConfig } from "./machine.js";
+import { fdockSshConfig, sshAlias } from "./paths.js";
+import { MachineStore } from "./store.js";
+
+export interface RemoveResult {
+  name: string;
+  removed: string[];
+}
+
+/**
+ * Removes the host (driver), the Docker context, the ssh entry and the local state. When the
+ * driver fails (the host or cloud is gone), local state stays unless `force`.
+ */
+export async function removeMachine(name: string, opts: { force: boolean; env?: NodeJS.ProcessEnv }, reporter: Reporter): Promise<RemoveResult> {
+  const env = opts.env ?? process.env;
+  const store = new MachineStore(env);
+  store.load(name); // unknown machine: a clear error
+  return withMachineLock(name, env, async () => {
+    const removed: string[] = [];
+    try {
+      const m = await loadMachine(name, env);
+      removed.push(...(await step(reporter, "remove-host", `Remove the host (${m.config.driver})`, () => m.driver.remove({ force: opts.force, reporter }))));
+    } catch (e) {
+      if (!opts.force) {
+        throw new UserError(`Could not remove machine "${name}": ${(e as Error).message}`, `Nothing local was removed. If the host is gone already, \`fdock machine rm -f ${name}\` drops the local state anyway.`);
+      }
+      reporter.emit({ kind: "info", message: `the driver failed (${(e as Error).message}); removing the local state anyway (--force)` });
+    }
+    // Close a shared ssh connection, if one is open (best effort).
+    await runArgv({ file: "ssh", args: ["-F", fdockSshConfig(env), "-O", "exit", sshAlias(name)] }, { env, timeoutMs: 5_000 }).catch(() => undefined);
+    await step(reporter, "remove-local", "Remove the Docker context, ssh entry and local state", async () => {
+      if (await removeContext(name, env).catch((e: Error) => { if (!opts.force) throw e; return false; })) removed.push(`Docker context fdock-${name}`);
+      store.remove(name);
+      syncSshConfig(env);
+      removed.push(`ssh entry ${sshAlias(name)}`, `local state ${store.dir(name)}`);
+    });
+    return { name, removed };
+  });
+}

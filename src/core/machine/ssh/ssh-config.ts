@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../atomic-file.js";
+import type { SshTarget } from "../driver.js";
+import { fdockHome, fdockSshConfig, sshAlias, userSshConfig } from "../paths.js";
+
+export interface SshEntry {
+  name: string;
+  target: SshTarget;
+  knownHostsPath: string;
+}
+
+const q = (path: string) => `"${path.replace(/"/g, '\\"')}"`;
+
+/** One `Host fdock-NAME` block: everything ssh needs, so a bare `ssh fdock-NAME` (and Docker's ssh:// contexts) work. */
+export function renderSshEntry(e: SshEntry, controlDir: string): string {
+  const alias = sshAlias(e.name);
+  return [
+    `Host ${alias}`,
+    `  HostName ${e.target.host}`,
+    `  Port ${e.target.port}`,
+    `  User ${e.target.user}`,
+    `  IdentityFile ${q(e.target.keyPath)}`,
+    `  IdentitiesOnly yes`,
+    `  UserKnownHostsFile ${q(e.knownHostsPath)}`,
+    `  HostKeyAlias ${alias}`,
+    `  StrictHostKeyChecking yes`,
+    `  ControlMaster auto`,
+    `  ControlPath ${q(join(controlDir, "%C"))}`,
+    `  ControlPersist 60`,
+    "",
+  ].join("\n");
+}
+
+export function renderSshConfig(entries: SshEntry[], env: NodeJS.ProcessEnv): string {
+  const header = "# Written by fdock: one entry per machine (`fdock machine ls`). Edits are overwritten.\n\n";
+  return header + entries.map((e) => renderSshEntry(e, controlDir(env))).join("\n");
+}
+
+export const controlDir = (env: NodeJS.ProcessEnv) => join(fdockHome(env), "cm");
+
+export function writeSshConfig(entries: SshEntry[], env: NodeJS.ProcessEnv): string {
+  mkdirSync(controlDir(env), { recursive: true, mode: 0o700 });
+  const path = fdockSshConfig(env);
+  writeFileAtomic(path, renderSshConfig(entries, env));
+  return path;
+}
+
+export function includeLine(env: NodeJS.ProcessEnv): string {
+  return `Include ${q(fdockSshConfig(env))}`;
+}
+
+/**
+ * Makes the system ssh read fdock's entries: an Include at the top of ~/.ssh/config (an Include
+ * after a Host block would only apply inside it). Creates the file 0600 if missing; idempotent.
+ * Returns true when the file was changed.
+ */
+export function ensureSshInclude(env: NodeJS.ProcessEnv): boolean {
+  const path = userSshConfig(env);
+  const line = includeLine(env);
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  if (current.split("\n").some((l) => l.trim() === line)) return false;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileAtomic(path, `# Added by fdock: its machines' ssh entries (fdock-NAME)\n${line}\n\n${current}`);
+  return true;
+}
