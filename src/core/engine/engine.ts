@@ -8,10 +8,29 @@ export interface EngineFacts {
   name: string;
 }
 
-/** A dockerode client for the engine DOCKER_HOST (or the local socket) names. */
+/** A dockerode client for the engine that env's DOCKER_HOST (or the local socket) names. */
 export async function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Docker> {
   const { default: DockerClient } = await import("dockerode");
-  return env.DOCKER_HOST ? new DockerClient() : new DockerClient({ socketPath: "/var/run/docker.sock" });
+  return new DockerClient(engineOptions(env.DOCKER_HOST));
+}
+
+/** dockerode options for a DOCKER_HOST value: unix://, tcp:// or ssh:// (ssh-agent only). */
+export function engineOptions(dockerHost: string | undefined): Docker.DockerOptions {
+  if (!dockerHost) return { socketPath: "/var/run/docker.sock" };
+  const url = new URL(dockerHost);
+  switch (url.protocol) {
+    case "unix:":
+      return { socketPath: url.pathname };
+    case "tcp:":
+    case "http:":
+      return { protocol: "http", host: url.hostname, port: Number(url.port) || 2375 };
+    case "https:":
+      return { protocol: "https", host: url.hostname, port: Number(url.port) || 2376 };
+    case "ssh:":
+      return { protocol: "ssh", host: url.hostname, port: Number(url.port) || 22, username: url.username || undefined };
+    default:
+      throw new PrecheckError(`DOCKER_HOST=${dockerHost} is not an address fdock understands.`, "Use unix://PATH, tcp://HOST:PORT or ssh://USER@HOST.");
+  }
 }
 
 export function describeEngine(env: NodeJS.ProcessEnv = process.env): string {

@@ -36,3 +36,15 @@ export function portTakenError(port: number): PrecheckError {
     `Stop what uses it, or pick another port: \`fdock up --port ${port === 8080 ? 8081 : 8080}\` (or set port: in fdock.yaml).`,
   );
 }
+
+/**
+ * The traceback of a worker that failed to boot (the app's own import error), from gunicorn's
+ * log: the restart loop repeats gunicorn's shutdown noise, which would bury it.
+ */
+export function workerTraceback(logs: string): string | null {
+  const lines = logs.split("\n").map((l) => l.replace(/^[\w.-]+\s+\|\s?/, ""));
+  const start = lines.findLastIndex((l) => l.includes("Exception in worker process"));
+  if (start < 0) return null;
+  const end = lines.findIndex((l, i) => i > start && /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*/.test(l));
+  return lines.slice(start, end < 0 ? start + 40 : end + 1).join("\n");
+}

@@ -4,7 +4,7 @@ import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, isPortConflict, portTakenError } from "./failures.js";
+import { explainBuildFailure, isPortConflict, portTakenError, workerTraceback } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
@@ -98,13 +98,18 @@ async function startOrExplain(stack: Stack): Promise<void> {
   } catch (e) {
     if (!(e instanceof ComposeFailure)) throw e;
     if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
-    const logs = await stack.compose.logs(["gunicorn", "nginx"], { tail: 40 }).catch(() => "");
+    const gunicornLogs = await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => "");
+    const nginxLogs = await stack.compose.logs(["nginx"], { tail: 20 }).catch(() => "");
+    const traceback = workerTraceback(gunicornLogs);
+    const logs = [traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(gunicornLogs, 40), lastLines(nginxLogs, 20)]
+      .filter((l) => l.trim())
+      .join("\n\n");
     // Leave nothing half-started; named volumes (the app's data) are kept.
     await stack.compose.down(false).catch(() => undefined);
     throw new UserError(
       "The app did not become healthy, so fdock stopped the stack again.",
       `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-      logs ? `The last output of gunicorn and nginx:\n${lastLines(logs, 80)}` : lastLines(e.output, 20),
+      logs || lastLines(e.output, 20),
     );
   }
 }
