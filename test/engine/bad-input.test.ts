@@ -2,21 +2,13 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PrecheckError, UserError } from "../../src/core/errors.js";
+import { PrecheckError } from "../../src/core/errors.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
+import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
 import { projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
 
-async function failure(p: Promise<unknown>): Promise<UserError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
-}
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((c) => c()));

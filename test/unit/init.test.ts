@@ -1,23 +1,14 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { UserError } from "../../src/core/errors.js";
 import { parseConfigText } from "../../src/core/project/config-file.js";
 import { init } from "../../src/core/project/init.js";
+import { failure } from "../helpers/failure.js";
 import { copyExample, projectWith } from "../helpers/project.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-async function failure(p: Promise<unknown>): Promise<UserError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("fdock init", () => {
   it("writes a loadable fdock.yaml for the example app without asking", async () => {
