@@ -1,0 +1,218 @@
+import { existsSync, readFileSync, statSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpGet } from "../../src/core/stack/http-check.js";
+import { copyExample } from "../helpers/project.js";
+import { hostExec, makeWorkstation, ROOT, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
+
+/**
+ * The generic driver against a real server: a privileged container with sshd and no Docker,
+ * which fdock provisions over SSH. One host serves the whole file (installing Docker takes a
+ * while); a root machine and a sudo-user machine both point at it.
+ */
+describe("fdock machine with the generic driver, on a real SSH host", () => {
+  let ws: Workstation;
+  let host: SshHost;
+  const example = copyExample();
+  const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
+
+  beforeAll(async () => {
+    const build = await sh("npx", ["tsc", "-p", "."], { env: { ...process.env }, timeoutMs: 120_000 }).then((r) => r, (e: Error) => ({ exitCode: 1, stdout: "", stderr: e.message }));
+    if (build.exitCode !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
+    ws = await makeWorkstation();
+    host = await startSshHost(readFileSync(`${ws.key}.pub`, "utf8").trim());
+  });
+
+  afterAll(async () => {
+    for (const name of ["web", "deployer", "late", "busy", "pinned"]) {
+      await ws?.fdock(["machine", "rm", "-y", "-f", name]).catch(() => undefined);
+    }
+    await host?.stop();
+    ws?.cleanup();
+    example.cleanup();
+  });
+
+  it("creates a machine as root: pins the host key, installs Docker over SSH, writes 0600 state", async () => {
+    const r = await ws.fdock(["machine", "create", "--driver", "generic", "--generic-ip-address", host.ip, "--generic-ssh-key", ws.key, "web"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    // The fingerprint the host itself shows (what a user compares out of band).
+    const fp = (await hostExec(host, "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub")).stdout.split(" ")[1];
+    expect(fp).toMatch(/^SHA256:/);
+    expect(out(r)).toContain(`pinned host key ${fp}`);
+    expect(out(r)).toContain("installing the Docker engine");
+    const dir = join(ws.fdockHome, "machines", "web");
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(config).toMatchObject({ version: 1, name: "web", driver: "generic", state: "ready", ssh: { host: host.ip, port: 22, user: "root" } });
+    expect(Number(config.engineVersion.split(".")[0])).toBeGreaterThanOrEqual(23);
+    for (const f of ["config.json", "id", "known_hosts"]) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(ws.home, ".ssh", "config"), "utf8")).toContain(`Include "${ws.fdockHome}/ssh_config"`);
+    expect(readFileSync(join(ws.fdockHome, "ssh_config"), "utf8")).toMatch(/Host fdock-web\n\s+HostName .*\n[\s\S]*StrictHostKeyChecking yes/);
+  });
+
+  it("lets the plain docker CLI use the machine through its context", async () => {
+    const r = await sh("docker", ["--context", "fdock-web", "info", "--format", "{{.Name}}"], { env: ws.env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(host.name);
+  });
+
+  it("re-provisions idempotently: nothing is installed twice", async () => {
+    const r = await ws.fdock(["machine", "provision", "web"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect(out(r)).toContain("the Docker engine is installed");
+    expect(out(r)).toContain("the Docker engine is running");
+    expect(out(r)).not.toContain("installing the Docker engine");
+  });
+
+  it("creates a machine as a sudo user, who then runs docker without sudo", async () => {
+    const r = await ws.fdock(["machine", "create", "-d", "generic", "--generic-ip-address", host.ip, "--generic-ssh-user", "deploy", "--generic-ssh-key", ws.key, "deployer"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect(out(r)).toContain("added deploy to the docker group");
+    const ps = await sh("docker", ["--context", "fdock-deployer", "ps", "--format", "{{.Names}}"], { env: ws.env });
+    expect(ps.exitCode, ps.stderr).toBe(0);
+    const who = await ws.fdock(["machine", "ssh", "deployer", "--", "id", "-nG"]);
+    expect(who.stdout).toContain("docker");
+  });
+
+  it("lists machines and inspects one without secrets", async () => {
+    const ls = await ws.fdock(["machine", "ls", "--json"]);
+    const rows = JSON.parse(ls.stdout) as Array<{ name: string; state: string; url: string; docker: string }>;
+    expect(rows.map((r) => r.name)).toEqual(["deployer", "web"]);
+    expect(rows[1]).toMatchObject({ state: "Running", url: "ssh://fdock-web" });
+    const inspect = await ws.fdock(["machine", "inspect", "web"]);
+    expect(inspect.stdout).not.toContain("PRIVATE KEY");
+    expect((await ws.fdock(["machine", "ip", "web"])).stdout.trim()).toBe(host.ip);
+  });
+
+  it("points a bash shell at the machine with eval $(fdock env) and back with env -u", async () => {
+    const script = [
+      `eval "$(fdock env web)"`,
+      `docker info --format 'remote={{.Name}}'`,
+      `fdock active`,
+      `eval "$(fdock env -u)"`,
+      `docker info --format 'local={{.Name}}'`,
+    ].join("\n");
+    const bin = join(ws.root, "bin", "fdock");
+    writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, "dist/cli/bin.js")}" "$@"\n`, { mode: 0o755 });
+    const r = await sh("bash", ["-c", script], { env: { ...ws.env, DOCKER_HOST: "unix:///var/run/docker.sock" } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const localName = (await sh("docker", ["info", "--format", "{{.Name}}"])).stdout.trim();
+    expect(r.stdout).toContain(`remote=${host.name}`);
+    expect(r.stdout).toContain("\nweb\n");
+    expect(r.stdout).toContain(`local=${localName}`);
+    const refused = await ws.fdock(["env", "-u", "web"]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain("takes no machine name");
+  });
+
+  it("deploys the example app with up --remote: built on the machine, served by nginx on port 80", async () => {
+    // Real users' machines pull the base images from Docker Hub; here, the local stand-ins are loaded.
+    const load = await sh("sh", ["-c", `docker save "$FDOCK_PYTHON_IMAGE" "$FDOCK_NGINX_IMAGE" | docker --context fdock-web load`], { env: ws.env });
+    expect(load.exitCode, load.stderr).toBe(0);
+    const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect(r.stdout).toContain(`http://${host.ip}:80/`);
+    const health = await httpGet(`http://${host.ip}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.server).toBe("nginx");
+    expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "1" });
+    const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
+    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["gunicorn", "nginx"]);
+    // nothing of it runs on the local engine
+    const local = await sh("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${example.name}`]);
+    expect(local.stdout.trim()).toBe("");
+  });
+
+  it("redeploys a code change with up --remote", async () => {
+    writeFileSync(join(example.dir, "flask_blog", "version.py"), 'VERSION = "2"\n');
+    const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "2" });
+    const down = await ws.fdock(["-C", example.dir, "down", "--remote", "web"]);
+    expect(down.exitCode, out(down)).toBe(0);
+  });
+
+  it("refuses up --remote with no active machine", async () => {
+    const r = await ws.fdock(["-C", example.dir, "up", "--remote"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("no machine is active");
+  });
+
+  it("refuses a changed host key, for fdock and for the plain ssh", async () => {
+    const knownHosts = join(ws.fdockHome, "machines", "web", "known_hosts");
+    const saved = readFileSync(knownHosts, "utf8");
+    const other = join(ws.root, "other_host_key");
+    await sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other]);
+    writeFileSync(knownHosts, `fdock-web ${readFileSync(`${other}.pub`, "utf8").split(" ").slice(0, 2).join(" ")}\n`);
+    try {
+      const r = await ws.fdock(["machine", "provision", "web"]);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toContain("has CHANGED");
+      expect(r.stderr).toContain(knownHosts);
+      await sh("ssh", ["-F", join(ws.fdockHome, "ssh_config"), "-O", "exit", "fdock-web"], { env: ws.env });
+      const cli = await sh("docker", ["--context", "fdock-web", "ps"], { env: ws.env });
+      expect(cli.exitCode).not.toBe(0);
+      expect(cli.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    } finally {
+      writeFileSync(knownHosts, saved);
+    }
+  });
+
+  it("refuses a host whose key differs from --generic-ssh-host-key", async () => {
+    const r = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-key", ws.key, "--generic-ssh-host-key", readFileSync(join(ws.root, "other_host_key.pub"), "utf8"), "--ssh-timeout", "10", "pinned"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("has CHANGED");
+    expect(existsSync(join(ws.fdockHome, "machines", "pinned", "known_hosts"))).toBe(false);
+  });
+
+  it("names host and port when nothing listens, within the SSH timeout", async () => {
+    const r = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-port", "2222", "--generic-ssh-key", ws.key, "--ssh-timeout", "3", "late"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain(`${host.ip}:2222`);
+    expect(r.stderr).toContain("connection refused");
+    expect(r.stderr).toContain("fdock machine provision late");
+  });
+
+  it("refuses a key file others can read, like ssh", async () => {
+    const loose = join(ws.root, "loose_key");
+    copyFileSync(ws.key, loose);
+    chmodSync(loose, 0o644);
+    const r = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-key", loose, "loose"]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain("too open");
+    expect(r.stderr).toContain(`chmod 600 ${loose}`);
+    expect(existsSync(join(ws.fdockHome, "machines", "loose"))).toBe(false);
+  });
+
+  it("refuses a second fdock creating the same machine while the first works on it", async () => {
+    const first = ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-port", "2222", "--generic-ssh-key", ws.key, "--ssh-timeout", "8", "busy"]);
+    const pidFile = join(ws.fdockHome, "locks", "busy.lock", "pid");
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const second = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-key", ws.key, "busy"]);
+    expect(second.exitCode).not.toBe(0);
+    expect(second.stderr).toContain("Another fdock process");
+    await first;
+  });
+
+  it("tells unknown machines and invalid names apart, with a next step", async () => {
+    const unknown = await ws.fdock(["machine", "status", "nope"]);
+    expect(unknown.stderr).toContain('There is no machine named "nope"');
+    expect(unknown.stderr).toContain("fdock machine ls");
+    const invalid = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "-bad_name"]);
+    expect(invalid.exitCode).not.toBe(0);
+    const invalid2 = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "bad_name"]);
+    expect(invalid2.stderr).toContain("not a valid machine name");
+  });
+
+  it("removes a machine: Docker context, ssh entry and local state", async () => {
+    const r = await ws.fdock(["machine", "rm", "-y", "web"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect((await sh("docker", ["context", "inspect", "fdock-web"], { env: ws.env })).exitCode).not.toBe(0);
+    expect(readFileSync(join(ws.fdockHome, "ssh_config"), "utf8")).not.toContain("fdock-web");
+    expect(existsSync(join(ws.fdockHome, "machines", "web"))).toBe(false);
+    // rm of a machine whose host never answered (created in the failed tests above) with -f
+    const late = await ws.fdock(["machine", "rm", "-y", "-f", "late"]);
+    expect(late.exitCode, out(late)).toBe(0);
+    expect(existsSync(join(ws.fdockHome, "machines", "late"))).toBe(false);
+  });
+});
