@@ -32,7 +32,8 @@ export interface Amazonec2Options {
   sshTimeoutSeconds: number;
 }
 
-export const DEFAULT_SSH_TIMEOUT_SECONDS = 300;
+/** The machine core's default for --ssh-timeout. */
+export const DEFAULT_SSH_TIMEOUT_SECONDS = 120;
 export const RESERVED_TAGS = ["Name", "fdock:machine"];
 
 function camel(name: string): string {
@@ -49,14 +50,14 @@ function str(flags: FlagValues, name: string): string | undefined {
   if (v === undefined || v === false) return undefined;
   if (Array.isArray(v)) return v.length ? v[v.length - 1] : undefined;
   if (v === true) throw new UserError(`--${name} needs a value.`);
-  const t = v.trim();
+  const t = String(v).trim();
   return t === "" ? undefined : t;
 }
 
 function list(flags: FlagValues, name: string): string[] {
   const v = raw(flags, name);
   if (v === undefined || v === false) return [];
-  const items = Array.isArray(v) ? v : [String(v)];
+  const items = (Array.isArray(v) ? v : [v]).map(String);
   return items.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
