@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { silentReporter } from "../../src/core/events.js";
+import { activeMachine, envScript, resolveRemote, unsetScript } from "../../src/core/machine/active.js";
+import { createMachine } from "../../src/core/machine/create.js";
+import { driverFactories, driverFlags } from "../../src/core/machine/drivers/index.js";
+import { MachineStore } from "../../src/core/machine/store.js";
+
+const temps: string[] = [];
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), "fdock-core-"));
+  temps.push(dir);
+  return { ...process.env, HOME: dir, FDOCK_HOME: join(dir, ".fdock"), DOCKER_CONFIG: join(dir, ".docker"), DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, FDOCK_MACHINE_NAME: undefined, ...extra };
+}
+afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("machine create (fake driver)", () => {
+  it("saves the machine before and after the driver's create, so a failed create is never orphaned", async () => {
+    const e = env();
+    await expect(createMachine({ name: "web", driver: "fake", flags: { "fake-fail-create": true }, noProvision: true, env: e }, silentReporter)).rejects.toMatchObject({
+      message: "the fake provider failed after making the host",
+      hint: expect.stringContaining("fdock machine rm web"),
+    });
+    const saved = new MachineStore(e).load("web");
+    expect(saved).toMatchObject({ name: "web", driver: "fake", state: "error", driverData: { state: "Running" } });
+  });
+
+  it("records a machine with --no-provision, and refuses the same name twice", async () => {
+    const e = env();
+    // No provisioning: no SSH; the Docker context is still written (docker CLI with this DOCKER_CONFIG).
+    const r = await createMachine({ name: "web", driver: "fake", flags: {}, noProvision: true, env: e }, silentReporter);
+    expect(r).toMatchObject({ state: "created", context: "fdock-web" });
+    await expect(createMachine({ name: "web", driver: "fake", flags: {}, noProvision: true, env: e }, silentReporter)).rejects.toThrow(/already exists/);
+  });
+
+  it("makes nothing on --dry-run", async () => {
+    const e = env();
+    const r = await createMachine({ name: "web", driver: "fake", flags: {}, dryRun: true, env: e }, silentReporter);
+    expect(r.dryRun).toBe(true);
+    expect(new MachineStore(e).exists("web")).toBe(false);
+  });
+
+  it("knows each driver in both maps", () => {
+    expect(Object.keys(driverFactories).sort()).toEqual(Object.keys(driverFlags).sort());
+  });
+});
+
+describe("env, env -u and the active machine", () => {
+  it("exports DOCKER_CONTEXT and FDOCK_MACHINE_NAME, unsetting a DOCKER_HOST that would win", async () => {
+    const e = env({ DOCKER_HOST: "tcp://old:2376" });
+    new MachineStore(e).save({ version: 1, name: "web", driver: "fake", driverData: {}, ssh: null, state: "ready", createdAt: "" });
+    expect(envScript("web", "bash", e)).toBe([
+      "unset DOCKER_HOST",
+      'export DOCKER_CONTEXT="fdock-web"',
+      'export FDOCK_MACHINE_NAME="web"',
+      "# Run this command to point this shell's docker, compose and fdock at machine web:",
+      "# eval $(fdock env web)",
+      "",
+    ].join("\n"));
+    expect(envScript("web", "fish", e)).toContain('set -gx DOCKER_CONTEXT "fdock-web";');
+    expect(envScript("web", "powershell", e)).toContain('$Env:DOCKER_CONTEXT = "fdock-web"');
+    expect(unsetScript("bash")).toMatch(/^unset DOCKER_CONTEXT\nunset FDOCK_MACHINE_NAME\n/);
+    expect(() => envScript("nope", "bash", e)).toThrow(/no machine named "nope"/);
+  });
+
+  it("follows docker's precedence: DOCKER_HOST, then the env exports, then `docker context use`", () => {
+    expect(activeMachine(env({ FDOCK_MACHINE_NAME: "web" }))).toEqual({ name: "web", source: "FDOCK_MACHINE_NAME" });
+    expect(activeMachine(env({ DOCKER_CONTEXT: "fdock-db" }))).toEqual({ name: "db", source: "DOCKER_CONTEXT" });
+    expect(activeMachine(env({ DOCKER_HOST: "unix:///x", FDOCK_MACHINE_NAME: "web" })).name).toBeNull();
+    expect(activeMachine(env()).name).toBeNull();
+    expect(() => resolveRemote(undefined, env())).toThrow(/no machine is active/);
+  });
+});
