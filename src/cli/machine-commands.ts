@@ -50,10 +50,13 @@ export function registerMachineCommands(program: Command, run: Run): void {
     .option("--json", "print JSON").addHelpText("after", "\nExample:\n  fdock machine ls")
     .action(run(async () => (await actions()).lsAction));
   machine.command("inspect").description("print a machine's details as JSON (no secrets)").argument("<name>")
+    .addHelpText("after", "\nExample:\n  fdock machine inspect web")
     .action(run(async () => (await actions()).inspectAction));
   machine.command("ip").description("print a machine's IP address").argument("<name>")
+    .addHelpText("after", "\nExample:\n  curl http://$(fdock machine ip web)/")
     .action(run(async () => (await actions()).ipAction));
   machine.command("status").description("print a machine's state").argument("<name>")
+    .addHelpText("after", "\nExample:\n  fdock machine status web")
     .action(run(async () => (await actions()).statusAction));
   machine.command("ssh").description("log in, or run a command, over SSH (host key checked)").argument("<name>").argument("[command...]", "a command to run (after --)")
     .addHelpText("after", "\nExamples:\n  fdock machine ssh web\n  fdock machine ssh web -- docker ps")
@@ -64,9 +67,11 @@ export function registerMachineCommands(program: Command, run: Run): void {
     .action(run(async () => (await actions()).scpAction));
   for (const verb of ["start", "stop", "restart", "kill"] as const) {
     machine.command(verb).description(`${verb} a machine (where its driver can)`).argument("<name>")
+      .addHelpText("after", `\nExample:\n  fdock machine ${verb} web`)
       .action(run(async () => (await actions()).powerAction(verb)));
   }
   machine.command("provision").description("install and start Docker on the machine if missing (safe to repeat)").argument("<name>")
+    .addHelpText("after", "\nExample:\n  fdock machine provision web")
     .addOption(new Option("--ssh-timeout <seconds>", "how long to wait for SSH to answer").argParser(seconds).default(120))
     .action(run(async () => (await actions()).provisionAction));
   machine.command("rm").description("remove machines: the host (per driver), Docker context, ssh entry and local state").argument("<name...>")
@@ -86,5 +91,6 @@ export function registerMachineCommands(program: Command, run: Run): void {
     .addHelpText("after", "\nExamples:\n  fdock use web\n  fdock use --default")
     .action(run(async () => (await actions()).useAction));
   program.command("active").description("print the active machine (from the environment or `fdock use`)")
+    .addHelpText("after", "\nExample:\n  fdock active")
     .action(run(async () => (await actions()).activeAction));
 }
