@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existingCompose } from "../../src/core/stack/down.js";
+import { silentReporter } from "../../src/core/events.js";
+import { up } from "../../src/core/stack/up.js";
 import type { UpResult } from "../../src/core/stack/up.js";
 import { copyExample } from "../helpers/project.js";
 import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
@@ -86,7 +88,14 @@ describe("fdock up (production) on a real engine", () => {
     const versionFile = join(ex.dir, "flask_blog/version.py");
     writeFileSync(versionFile, readFileSync(versionFile, "utf8").replace('VERSION = "1"', 'VERSION = "2"'));
 
-    const again = await upLocal(ex.dir, "production");
+    let buildOutput = "";
+    const again = await up(
+      { dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1", onOutput: (t) => (buildOutput += t) },
+      silentReporter,
+    );
+    // Only the code layer was rebuilt: the dependency layer came from the cache.
+    expect(buildOutput).toMatch(/RUN pip install -r \/tmp\/fdock\/requirements\.txt\n#\d+ CACHED/);
+    expect(buildOutput).toMatch(/COPY \. \.\n#\d+ DONE/);
     const next = `http://127.0.0.1:${again.port}`;
     expect(JSON.parse((await httpGet(`${next}/api/version`)).body).version).toBe("2");
     const posts = JSON.parse((await httpGet(`${next}/api/posts`)).body) as Array<{ title: string }>;
