@@ -22,10 +22,11 @@ function clean(line: string): string {
     .trim();
 }
 
+/** The lines between the last BEGIN marker and its END; markers may sit behind a syslog or "ec2:" prefix. */
 function block(lines: string[], name: string): string[] {
-  const begin = lines.lastIndexOf(`-----BEGIN ${name}-----`);
+  const begin = lines.findLastIndex((l) => l.endsWith(`-----BEGIN ${name}-----`));
   if (begin < 0) return [];
-  const end = lines.indexOf(`-----END ${name}-----`, begin + 1);
+  const end = lines.findIndex((l, i) => i > begin && l.endsWith(`-----END ${name}-----`));
   if (end < 0) return [];
   return lines.slice(begin + 1, end);
 }

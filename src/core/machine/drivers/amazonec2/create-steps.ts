@@ -3,6 +3,7 @@
  * the moment AWS answers, so a failure or Ctrl-C at any point can remove exactly that.
  */
 import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -85,16 +86,22 @@ export async function createIamUser(c: StepContext): Promise<void> {
 
 export async function importKeyPair(c: StepContext): Promise<string> {
   const pair = makeEd25519KeyPair(`fdock-${c.names.machine}`);
-  await pair.writePrivateKey(join(c.dir, PRIVATE_KEY_FILE));
-  await withRetry(c.policy, () =>
-    c.apis.ec2.send(
-      new ImportKeyPairCommand({
-        KeyName: c.names.keyPairName,
-        PublicKeyMaterial: Buffer.from(pair.publicKey),
-        TagSpecifications: [{ ResourceType: "key-pair", Tags: machineTags(c.names, c.opts.tags) }],
-      }),
-    ),
-  );
+  const keyPath = join(c.dir, PRIVATE_KEY_FILE);
+  await pair.writePrivateKey(keyPath);
+  try {
+    await withRetry(c.policy, () =>
+      c.apis.ec2.send(
+        new ImportKeyPairCommand({
+          KeyName: c.names.keyPairName,
+          PublicKeyMaterial: Buffer.from(pair.publicKey),
+          TagSpecifications: [{ ResourceType: "key-pair", Tags: machineTags(c.names, c.opts.tags) }],
+        }),
+      ),
+    );
+  } catch (e) {
+    await rm(keyPath, { force: true });
+    throw e;
+  }
   c.resources.keyPairName = c.names.keyPairName;
   await c.made("key-pair");
   return pair.fingerprint;
