@@ -5,6 +5,7 @@
  * to each.
  */
 import type { DriverFactory, DriverFlag } from "../driver.js";
+import { amazonec2Description, amazonec2Flags } from "./amazonec2/flags.js";
 import { fakeDescription, fakeFlags } from "./fake/flags.js";
 import { genericDescription, genericFlags } from "./generic/flags.js";
 
@@ -17,10 +18,12 @@ export interface DriverSummary {
 
 export const driverFlags: Record<string, DriverSummary> = {
   generic: { description: genericDescription, flags: genericFlags },
+  amazonec2: { description: amazonec2Description, flags: amazonec2Flags },
   fake: { description: fakeDescription, flags: fakeFlags, hidden: true },
 };
 
 export const driverFactories: Record<string, () => Promise<DriverFactory>> = {
   generic: async () => (await import("./generic/index.js")).genericFactory,
+  amazonec2: async () => (await import("./amazonec2/factory.js")).amazonec2Factory,
   fake: async () => (await import("./fake/index.js")).fakeFactory,
 };
