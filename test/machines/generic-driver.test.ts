@@ -125,11 +125,23 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
 
   it("redeploys a code change with up --remote", async () => {
     writeFileSync(join(example.dir, "flask_blog", "version.py"), 'VERSION = "2"\n');
-    const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
+    const r = await ws.fdock(["-C", example.dir, "--verbose", "up", "--remote", "web"]);
     expect(r.exitCode, out(r)).toBe(0);
     expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "2" });
+    // Only the code layer was rebuilt: the dependency layer came from the remote engine's cache.
+    expect(out(r)).toMatch(/CACHED/);
+  });
+
+  it("prints the failing service's output and exits non-zero when a remote deploy breaks", async () => {
+    writeFileSync(join(example.dir, "flask_blog", "version.py"), "VERSION = (\n");
+    const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("SyntaxError");
+    writeFileSync(join(example.dir, "flask_blog", "version.py"), 'VERSION = "2"\n');
     const down = await ws.fdock(["-C", example.dir, "down", "--remote", "web"]);
     expect(down.exitCode, out(down)).toBe(0);
+    const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
+    expect(JSON.parse(ps.stdout)).toEqual([]);
   });
 
   it("refuses up --remote with no active machine", async () => {
