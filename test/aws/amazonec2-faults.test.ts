@@ -294,6 +294,7 @@ describe("amazonec2 driver under AWS faults", () => {
     const first = await setup({}, cloud);
     const e = await first.driver.create(first.ctx).then(() => null, (x: Error) => x);
     expect(e?.message).not.toContain(SECRET);
+    expect(e?.stack).not.toContain(SECRET);
 
     const { driver, ctx } = await setup();
     await driver.create(ctx);

@@ -159,7 +159,7 @@ export function fakeCloud(overrides: { probe?: (host: string) => Promise<boolean
   }));
 
   const named = (service: string, m: ReturnType<typeof mockClient>) =>
-    m.calls().map((c) => ({ name: `${service}:${(c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, "")}`, input: (c.args[0] as { input: Record<string, unknown> }).input, order: c.callId }));
+    m.calls().map((c) => ({ name: `${service}:${(c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, "")}`, input: (c.args[0] as { input: Record<string, unknown> }).input, order: (c as unknown as { callId: number }).callId }));
   const all = () => [...named("ec2", ec2), ...named("iam", iam), ...named("sts", sts)].sort((a, b) => a.order - b.order);
 
   return {

@@ -21,7 +21,10 @@ export class Secrets {
     };
   }
   error<E>(e: E): E {
-    if (e instanceof Error) e.message = this.redact(e.message);
+    if (e instanceof Error) {
+      e.message = this.redact(e.message);
+      if (e.stack) e.stack = this.redact(e.stack); // --verbose prints the stack, which embeds the first message
+    }
     return e;
   }
 }
