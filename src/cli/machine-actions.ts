@@ -43,9 +43,14 @@ export async function createAction(g: GlobalOptions, name: string, opts: Options
       const stray = s.flags.find((f) => opts[camel(f.name)] !== undefined);
       if (stray) throw new UserError(`--${stray.name} belongs to the ${other} driver, not ${driver}.`, `Use --driver ${other}, or drop the flag.`);
     }
+    // First Ctrl-C: finish the step in flight, save, stop (the machine stays recorded). Second: quit now.
     const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once("SIGINT", onSigint);
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+      process.stderr.write("\nStopping after the current step (the machine stays recorded; Ctrl-C again quits at once).\n");
+    };
+    process.on("SIGINT", onSigint);
     try {
       const result = await createMachine(
         { name, driver, flags, noProvision: opts.provision === false, sshTimeout: opts.sshTimeout as number, dryRun: Boolean(opts.dryRun), signal: controller.signal },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../../src/core/stack/http-check.js";
@@ -24,7 +25,7 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
   });
 
   afterAll(async () => {
-    for (const name of ["web", "deployer", "late", "busy", "pinned"]) {
+    for (const name of ["web", "deployer", "late", "busy", "pinned", "mute", "stranger"]) {
       await ws?.fdock(["machine", "rm", "-y", "-f", name]).catch(() => undefined);
     }
     await host?.stop();
@@ -100,6 +101,12 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     expect(r.stdout).toContain(`remote=${host.name}`);
     expect(r.stdout).toContain("\nweb\n");
     expect(r.stdout).toContain(`local=${localName}`);
+    // The persistent switch: every shell, until --default.
+    expect((await ws.fdock(["use", "web"])).exitCode).toBe(0);
+    expect((await sh("docker", ["info", "--format", "{{.Name}}"], { env: ws.env })).stdout.trim()).toBe(host.name);
+    expect((await ws.fdock(["active"])).stdout.trim()).toBe("web");
+    expect((await ws.fdock(["use", "--default"])).exitCode).toBe(0);
+    expect((await sh("docker", ["info", "--format", "{{.Name}}"], { env: ws.env })).stdout.trim()).toBe(localName);
     const refused = await ws.fdock(["env", "-u", "web"]);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain("takes no machine name");
@@ -183,6 +190,29 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     expect(r.stderr).toContain(`${host.ip}:2222`);
     expect(r.stderr).toContain("connection refused");
     expect(r.stderr).toContain("fdock machine provision late");
+  });
+
+  it("names host and port when something accepts TCP but never speaks SSH, within --ssh-timeout", async () => {
+    const silent = createServer(() => undefined); // accepts, never answers: a black hole on loopback
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const r = await ws.fdock(["machine", "create", "--generic-ip-address", "127.0.0.1", "--generic-ssh-port", String(port), "--generic-ssh-key", ws.key, "--ssh-timeout", "4", "mute"]);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toContain(`127.0.0.1:${port} did not answer within`);
+      expect(r.stderr).toContain("Gave up after 4 s");
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("says which key and user the host refused", async () => {
+    const stranger = join(ws.root, "stranger_key");
+    await sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]);
+    const r = await ws.fdock(["machine", "create", "--generic-ip-address", host.ip, "--generic-ssh-key", stranger, "--ssh-timeout", "10", "stranger"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain(`${host.ip}:22 refused the key`);
+    expect(r.stderr).toContain("for user root");
   });
 
   it("refuses a key file others can read, like ssh", async () => {

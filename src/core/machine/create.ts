@@ -77,6 +77,10 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
       throw withHint(e, `The machine is recorded (state: error); \`fdock machine rm ${name}\` removes whatever was made.`);
     }
     await save("created", { ssh: driver.ssh() });
+    if (signal.aborted) {
+      await save("error", { error: "interrupted after the host was made" });
+      throw new UserError(`Stopped: machine "${name}" was made but not provisioned.`, `\`fdock machine provision ${name}\` continues; \`fdock machine rm ${name}\` removes it.`, undefined, 130);
+    }
     const machine: Machine = { config, driver, dir };
 
     let engineVersion: string | undefined;

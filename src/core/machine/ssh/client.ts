@@ -44,13 +44,19 @@ export function sshOptions(target: SshTarget, policy: HostKeyPolicy, seen: (key:
     privateKey: readPrivateKey(target.keyPath),
     readyTimeout: readyTimeoutMs,
     keepaliveInterval: 15_000,
-    ...(policy.pin?.kind === "key" ? { algorithms: { serverHostKey: [policy.pin.key.type] as never } } : {}),
+    // Offer only the pinned key's algorithms, so the server shows that key (as OpenSSH does with known_hosts).
+    ...(policy.pin?.kind === "key" ? { algorithms: { serverHostKey: hostKeyAlgorithms(policy.pin.key.type) as never } } : {}),
     hostVerifier: (blob: Buffer) => {
       const key = keyFromBlob(blob);
       seen(key);
       return policy.pin === null || pinMatches(policy.pin, key);
     },
   };
+}
+
+/** An RSA key signs with rsa-sha2-* (servers since OpenSSH 8.8 refuse ssh-rsa's SHA-1); other types name their algorithm. */
+function hostKeyAlgorithms(type: string): string[] {
+  return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
 }
 
 function translate(e: Error & { level?: string; code?: string }, target: SshTarget, policy: HostKeyPolicy, seen: HostKey | null, timeoutMs: number): Error {
