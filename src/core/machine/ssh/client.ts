@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Client, ConnectConfig } from "ssh2";
 import { UserError } from "../../errors.js";
 import type { SshTarget } from "../driver.js";
@@ -6,10 +7,15 @@ import { readPrivateKey } from "./key-file.js";
 
 /** The host answered with a key other than the pinned one. Never accepted silently. */
 export class HostKeyMismatchError extends UserError {
-  constructor(machine: string, endpoint: string, expected: string, seen: HostKey, knownHosts: string) {
+  constructor(machine: string, endpoint: string, expected: string, seen: HostKey, knownHosts: string, pinnedBefore: boolean) {
+    const shown = `${fingerprint(seen.blob)} (${seen.type})`;
     super(
-      `The host key of machine "${machine}" at ${endpoint} has CHANGED: it was ${expected}, the host now shows ${fingerprint(seen.blob)} (${seen.type}). fdock refused to connect.`,
-      `Someone may be intercepting the connection, or the host was reinstalled. Check the new fingerprint out of band (your provider's console: \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`). Only if it matches, delete ${knownHosts} and run \`fdock machine provision ${machine}\` to pin the new key.`,
+      pinnedBefore
+        ? `The host key of machine "${machine}" at ${endpoint} has CHANGED: it was ${expected}, the host now shows ${shown}. fdock refused to connect.`
+        : `The host at ${endpoint} shows the key ${shown}, not the one given for machine "${machine}" (${expected}). fdock refused to connect.`,
+      pinnedBefore
+        ? `Someone may be intercepting the connection, or the host was reinstalled. Check the new fingerprint out of band (your provider's console: \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`). Only if it matches, delete ${knownHosts} and run \`fdock machine provision ${machine}\` to pin the new key.`
+        : "Check the key you gave against the host's own (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` in your provider's console): someone may be intercepting the connection, or the key belongs to another host.",
     );
   }
 }
@@ -63,7 +69,7 @@ function translate(e: Error & { level?: string; code?: string }, target: SshTarg
   const at = endpointOf(target);
   if (seen && policy.pin && !pinMatches(policy.pin, seen)) {
     const expected = policy.pin.kind === "key" ? `${fingerprint(policy.pin.key.blob)} (${policy.pin.key.type})` : policy.pin.fingerprint;
-    return new HostKeyMismatchError(policy.machine, at, expected, seen, policy.knownHostsPath);
+    return new HostKeyMismatchError(policy.machine, at, expected, seen, policy.knownHostsPath, existsSync(policy.knownHostsPath));
   }
   if (e.code === "ECONNREFUSED") {
     return new UnreachableError(`Nothing accepts SSH connections at ${at} (connection refused).`, `Check that sshd runs on ${target.host} and listens on port ${target.port} (--generic-ssh-port).`);
