@@ -102,7 +102,13 @@ export async function inspectAction(g: GlobalOptions, name: string): Promise<num
 }
 
 export async function ipAction(g: GlobalOptions, name: string): Promise<number> {
-  return withReporter(g, async () => out(`${await (await loadMachine(name, process.env)).driver.ip()}\n`));
+  const { followAddress } = await import("../core/machine/power.js");
+  return withReporter(g, async (reporter) => {
+    const m = await loadMachine(name, process.env);
+    const ip = await m.driver.ip();
+    followAddress(m, process.env, reporter);
+    out(`${ip}\n`);
+  });
 }
 
 export async function statusAction(g: GlobalOptions, name: string): Promise<number> {
@@ -151,22 +157,8 @@ export async function scpAction(g: GlobalOptions, from: string, to: string, opts
 
 export function powerAction(verb: "start" | "stop" | "restart" | "kill") {
   return async (g: GlobalOptions, name: string): Promise<number> => {
-    const { step } = await import("../core/events.js");
-    const { NotSupportedError } = await import("../core/machine/driver.js");
-    const { withMachineLock } = await import("../core/machine/lock.js");
-    return withReporter(g, async (reporter) => {
-      const m = await loadMachine(name, process.env);
-      await withMachineLock(name, process.env, () =>
-        step(reporter, verb, `${verb[0]!.toUpperCase()}${verb.slice(1)} ${name}`, async () => {
-          try {
-            await m.driver[verb]();
-          } catch (e) {
-            if (e instanceof NotSupportedError) throw new UserError(e.message, "`fdock machine ls` shows whether it runs.");
-            throw e;
-          }
-        }),
-      );
-    });
+    const { powerMachine } = await import("../core/machine/power.js");
+    return withReporter(g, (reporter) => powerMachine(name, verb, process.env, reporter));
   };
 }
 

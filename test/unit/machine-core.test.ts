@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { activeMachine, envScript, resolveRemote, unsetScript } from "../../src/
 import { createMachine } from "../../src/core/machine/create.js";
 import { driverFactories, driverFlags } from "../../src/core/machine/drivers/index.js";
 import { MachineStore } from "../../src/core/machine/store.js";
+import { powerMachine } from "../../src/core/machine/power.js";
 
 const temps: string[] = [];
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -33,6 +34,19 @@ describe("machine create (fake driver)", () => {
     const r = await createMachine({ name: "web", driver: "fake", flags: {}, noProvision: true, env: e }, silentReporter);
     expect(r).toMatchObject({ state: "created", context: "fdock-web" });
     await expect(createMachine({ name: "web", driver: "fake", flags: {}, noProvision: true, env: e }, silentReporter)).rejects.toThrow(/already exists/);
+  });
+
+  it("follows a new address after start: store and ssh entry", async () => {
+    const e = env();
+    await createMachine({ name: "web", driver: "fake", flags: { "fake-ip": "192.0.2.10", "fake-ip-after-start": "192.0.2.20" }, noProvision: true, env: e }, silentReporter);
+    await powerMachine("web", "stop", e, silentReporter);
+    const events: string[] = [];
+    await powerMachine("web", "start", e, { emit: (ev) => ev.kind === "info" && events.push(ev.message) });
+    expect(new MachineStore(e).load("web").ssh?.host).toBe("192.0.2.20");
+    const sshConfig = readFileSync(join(e.FDOCK_HOME!, "ssh_config"), "utf8");
+    expect(sshConfig).toContain("HostName 192.0.2.20");
+    expect(sshConfig).not.toContain("192.0.2.10");
+    expect(events.join("\n")).toContain("now answers at 192.0.2.20 (was 192.0.2.10)");
   });
 
   it("makes nothing on --dry-run", async () => {

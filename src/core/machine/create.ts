@@ -44,7 +44,16 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
   const name = validateMachineName(opts.name);
   const store = new MachineStore(env);
   const factory = await factoryFor(opts.driver);
-  const driver = await factory.fromFlags({ ...opts.flags, ...(opts.dryRun ? { "dry-run": true } : {}) }, env);
+  // The core's own create flags reach the driver too: a cloud driver bounds its SSH wait by them.
+  const driver = await factory.fromFlags(
+    {
+      ...opts.flags,
+      ...(opts.dryRun ? { "dry-run": true } : {}),
+      ...(opts.noProvision ? { "no-provision": true } : {}),
+      "ssh-timeout": String(opts.sshTimeout ?? 120),
+    },
+    env,
+  );
   const signal = opts.signal ?? new AbortController().signal;
 
   if (opts.dryRun) {

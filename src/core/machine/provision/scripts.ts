@@ -10,6 +10,9 @@ export function provisionScript(family: PackageFamily, user: string): string {
   return [
     "set -eu",
     "export DEBIAN_FRONTEND=noninteractive",
+    // A fresh cloud host may still be running cloud-init (which installs Docker itself on EC2):
+    // wait for it, or apt would meet its dpkg lock.
+    "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || true; fi",
     "if ! command -v dockerd >/dev/null 2>&1; then",
     '  echo "fdock: installing the Docker engine"',
     family === "apt" ? APT_INSTALL : DNF_INSTALL,

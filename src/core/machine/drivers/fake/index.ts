@@ -13,10 +13,12 @@ export const fakeFactory: DriverFactory = {
   description: fakeDescription,
   flags: fakeFlags,
   async fromFlags(flags: FlagValues) {
-    return new FakeDriver({ ip: typeof flags["fake-ip"] === "string" ? flags["fake-ip"] : "192.0.2.1", failCreate: flags["fake-fail-create"] === true, state: "NotFound" });
+    const ipAfterStart = typeof flags["fake-ip-after-start"] === "string" ? flags["fake-ip-after-start"] : undefined;
+    return new FakeDriver({ ip: typeof flags["fake-ip"] === "string" ? flags["fake-ip"] : "192.0.2.1", failCreate: flags["fake-fail-create"] === true, state: "NotFound", ipAfterStart });
   },
   async load(data, dir) {
-    return new FakeDriver({ ip: String(data.ip), failCreate: false, state: (data.state as MachineState) ?? "Running" }, dir);
+    const ipAfterStart = typeof data.ipAfterStart === "string" ? data.ipAfterStart : undefined;
+    return new FakeDriver({ ip: String(data.ip), failCreate: false, state: (data.state as MachineState) ?? "Running", ipAfterStart }, dir);
   },
 };
 
@@ -26,6 +28,7 @@ interface FakeData {
   ip: string;
   failCreate: boolean;
   state: MachineState;
+  ipAfterStart?: string;
 }
 
 export class FakeDriver implements Driver {
@@ -42,7 +45,10 @@ export class FakeDriver implements Driver {
     if (this.data.failCreate) throw new Error("the fake provider failed after making the host");
   }
 
-  async start(): Promise<void> { this.data.state = "Running"; }
+  async start(): Promise<void> {
+    this.data.state = "Running";
+    if (this.data.ipAfterStart) this.data.ip = this.data.ipAfterStart;
+  }
   async stop(): Promise<void> { this.data.state = "Stopped"; }
   async restart(): Promise<void> { this.data.state = "Running"; }
   async kill(): Promise<void> { this.data.state = "Stopped"; }
@@ -53,5 +59,5 @@ export class FakeDriver implements Driver {
   async state(): Promise<MachineState> { return this.data.state; }
   async ip(): Promise<string> { return this.data.ip; }
   ssh(): SshTarget { return { host: this.data.ip, port: 22, user: "root", keyPath: join(this.dir, "id") }; }
-  toJSON(): Record<string, unknown> { return { ip: this.data.ip, state: this.data.state }; }
+  toJSON(): Record<string, unknown> { return { ip: this.data.ip, state: this.data.state, ipAfterStart: this.data.ipAfterStart }; }
 }
