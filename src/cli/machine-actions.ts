@@ -190,16 +190,17 @@ export async function rmAction(g: GlobalOptions, names: string[], opts: Options)
   return withReporter(g, async (reporter) => {
     const store = new MachineStore(process.env);
     for (const name of names) store.load(name); // every name known before anything is removed
-    if (!opts.yes) {
+    if (!opts.yes && !opts.dryRun) {
       if (!process.stdin.isTTY || process.env.CI) throw new UserError(`Removing ${names.join(", ")} needs confirmation.`, "Pass -y to remove without asking.");
       const { confirm } = await import("@inquirer/prompts");
       if (!(await confirm({ message: `Remove ${names.join(", ")}? The generic driver leaves the servers running; others delete them.`, default: false }))) return;
     }
     const results = [];
-    for (const name of names) results.push(await removeMachine(name, { force: Boolean(opts.force) }, reporter));
+    const dryRun = Boolean(opts.dryRun);
+    for (const name of names) results.push(await removeMachine(name, { force: Boolean(opts.force), dryRun }, reporter));
     await reporter.flush();
     if (g.json) return printJson(results);
-    for (const r of results) out(`Removed ${r.name}: ${r.removed.join("; ")}\n`);
+    for (const r of results) out(`${dryRun ? "Would remove" : "Removed"} ${r.name}: ${r.removed.join("; ")}\n`);
   });
 }
 

@@ -77,7 +77,8 @@ export function registerMachineCommands(program: Command, run: Run): void {
   machine.command("rm").description("remove machines: the host (per driver), Docker context, ssh entry and local state").argument("<name...>")
     .option("-y, --yes", "do not ask", false)
     .option("-f, --force", "drop the local state even when the host or provider cannot be reached", false)
-    .addHelpText("after", "\nExample:\n  fdock machine rm -y web")
+    .option("--dry-run", "list what would be removed, and remove nothing", false)
+    .addHelpText("after", "\nExamples:\n  fdock machine rm --dry-run web\n  fdock machine rm -y web")
     .action(run(async () => (await actions()).rmAction));
 
   program.command("env").description("print the exports that point this shell's docker, compose and fdock at a machine")

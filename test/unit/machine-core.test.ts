@@ -8,6 +8,7 @@ import { createMachine } from "../../src/core/machine/create.js";
 import { driverFactories, driverFlags } from "../../src/core/machine/drivers/index.js";
 import { MachineStore } from "../../src/core/machine/store.js";
 import { powerMachine } from "../../src/core/machine/power.js";
+import { removeMachine } from "../../src/core/machine/remove.js";
 
 const temps: string[] = [];
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -47,6 +48,15 @@ describe("machine create (fake driver)", () => {
     expect(sshConfig).toContain("HostName 192.0.2.20");
     expect(sshConfig).not.toContain("192.0.2.10");
     expect(events.join("\n")).toContain("now answers at 192.0.2.20 (was 192.0.2.10)");
+  });
+
+  it("rm --dry-run lists what it would remove and removes nothing", async () => {
+    const e = env();
+    await createMachine({ name: "web", driver: "fake", flags: {}, noProvision: true, env: e }, silentReporter);
+    const r = await removeMachine("web", { force: false, dryRun: true, env: e }, silentReporter);
+    expect(r.removed).toEqual(expect.arrayContaining(["Docker context fdock-web", "ssh entry fdock-web"]));
+    expect(new MachineStore(e).exists("web")).toBe(true);
+    expect(readFileSync(join(e.FDOCK_HOME!, "ssh_config"), "utf8")).toContain("Host fdock-web");
   });
 
   it("makes nothing on --dry-run", async () => {

@@ -16,10 +16,16 @@ export interface RemoveResult {
  * Removes the host (driver), the Docker context, the ssh entry and the local state. When the
  * driver fails (the host or cloud is gone), local state stays unless `force`.
  */
-export async function removeMachine(name: string, opts: { force: boolean; env?: NodeJS.ProcessEnv }, reporter: Reporter): Promise<RemoveResult> {
+export async function removeMachine(name: string, opts: { force: boolean; dryRun?: boolean; env?: NodeJS.ProcessEnv }, reporter: Reporter): Promise<RemoveResult> {
   const env = opts.env ?? process.env;
   const store = new MachineStore(env);
   store.load(name); // unknown machine: a clear error
+  if (opts.dryRun) {
+    // The driver lists what it would delete (for a cloud host: found by tag too); nothing changes.
+    const m = await loadMachine(name, env);
+    const host = await m.driver.remove({ force: opts.force, dryRun: true, reporter });
+    return { name, removed: [...host, `Docker context fdock-${name}`, `ssh entry ${sshAlias(name)}`, `local state ${store.dir(name)}`] };
+  }
   return withMachineLock(name, env, async () => {
     const removed: string[] = [];
     try {
