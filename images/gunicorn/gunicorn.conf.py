@@ -21,7 +21,11 @@ graceful_timeout = timeout
 # connection nginx is about to reuse; short, so a graceful stop is not held by idle connections.
 keepalive = 5
 
-accesslog = "-"
+# nginx, in front, already logs every request. A second line per request from gunicorn
+# doubled the traffic through Docker's log pipeline, which on a 2-CPU host cost the engine
+# about 40% of the CPU the app itself used per request (see docs/performance.md).
+# FDOCK_ACCESS_LOG=1 (e.g. from fdock.yaml's env_file) turns gunicorn's access log back on.
+accesslog = "-" if os.environ.get("FDOCK_ACCESS_LOG") == "1" else None
 errorlog = "-"
 loglevel = "info"
 
