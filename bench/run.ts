@@ -292,7 +292,7 @@ async function main(): Promise<void> {
       },
       {
         name: "code-only redeploy vs naive", want: "<= 0.25", got: `${ratio(fdockMs / naiveMs)} (build step alone: ${ratio(buildRatio)})`, pass: fdockMs / naiveMs <= 0.25,
-        why: `the naive rebuild re-runs pip install, but here pip has nothing to fetch: the stand-in base image already holds Flask, gunicorn and gevent and no package index is reachable ("Requirement already satisfied"), so its build takes ${seconds(median(naiveRe.map((r) => r.buildMs)))} instead of the download and install it costs on python:3.12-slim. Both then pay the same release (${seconds(median(fdockRe.map((r) => r.releaseMs)))}) and the same compose replacement of gunicorn and nginx, each gated on its health check (${seconds(median(fdockRe.map((r) => r.startMs)))}), which dominate`,
+        why: `the naive rebuild re-runs pip install, but here pip has nothing to fetch: the stand-in base image already holds Flask, gunicorn and gevent and no package index is reachable ("Requirement already satisfied"), so its build takes ${seconds(median(naiveRe.map((r) => r.buildMs)))} instead of the download and install it costs on python:3.12-slim. Both then run the same release command (fdock ${seconds(median(fdockRe.map((r) => r.releaseMs)))}, naive ${seconds(median(naiveRe.map((r) => r.releaseMs)))}) and the same compose replacement of gunicorn and then nginx, each gated on its health check (fdock ${seconds(median(fdockRe.map((r) => r.startMs)))}, naive ${seconds(median(naiveRe.map((r) => r.startMs)))}), which dominate`,
       },
       {
         name: "build context: no .git, virtualenvs, caches", want: "none", pass: fdockDumps.junk.length === 0,
