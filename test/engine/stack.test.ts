@@ -103,6 +103,32 @@ describe("fdock up (production) on a real engine", () => {
     base = next;
   });
 
+  it("a redeploy reloads the running nginx instead of restarting it, and nginx follows gunicorn to a new address", async () => {
+    const nginx = `${ex.name}-nginx-1`;
+    const gunicorn = `${ex.name}-gunicorn-1`;
+    const started = await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx);
+    const ipOf = (name: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+    const oldIp = await ipOf(gunicorn);
+    // gunicorn goes away and something else takes its address, as can happen between two deploys.
+    await docker("rm", "-f", gunicorn);
+    const squatter = `${ex.name}-squatter`;
+    const image = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
+    await docker("run", "-d", "--name", squatter, "--network", `${ex.name}_internal`, image, "sleep", "300");
+    try {
+      expect(await ipOf(squatter)).toBe(oldIp);
+      const again = await up({ dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1" }, silentReporter);
+      expect(await ipOf(gunicorn)).not.toBe(oldIp);
+      expect(await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx)).toBe(started);
+      // The same nginx container, so the same published port.
+      expect(again.port).toBe(Number(new URL(base).port));
+      const version = await httpGet(`http://127.0.0.1:${again.port}/api/version`);
+      expect(version.status).toBe(200);
+      expect(JSON.parse(version.body).version).toBe("2");
+    } finally {
+      await docker("rm", "-f", squatter);
+    }
+  });
+
   it("fdock down leaves no container or network", async () => {
     await existingCompose(ex.dir).down(true);
     expect(await projectContainers(ex.name)).toEqual([]);

@@ -72,8 +72,36 @@ export class ComposeProject {
     return this.call("run release", () => compose.run("release", [], this.options(["--rm", "--no-deps"])));
   }
 
-  up(): Promise<IDockerComposeResult> {
-    return this.call("up", () => compose.upMany(["gunicorn", "nginx"], this.options(["--detach", "--wait", "--no-build", "--remove-orphans"])));
+  /**
+   * Starts (or replaces) gunicorn and waits until it is healthy. gunicorn has no dependencies, so
+   * --no-deps leaves its configuration (and compose's hash of it) as it is.
+   */
+  upGunicorn(): Promise<IDockerComposeResult> {
+    return this.call("up gunicorn", () => compose.upOne("gunicorn", this.options(["--detach", "--wait", "--no-build", "--no-deps", "--remove-orphans"])));
+  }
+
+  /**
+   * Starts (or replaces) nginx once gunicorn is healthy (its depends_on condition) and waits until
+   * it is. Separate from upGunicorn because in one call compose recreates nginx whenever it
+   * recreates gunicorn, so every redeploy would stop and start the proxy for nothing.
+   */
+  upNginx(): Promise<IDockerComposeResult> {
+    return this.call("up nginx", () => compose.upOne("nginx", this.options(["--detach", "--wait", "--no-build"])));
+  }
+
+  /** The hash compose labels a service's container with; a container without it is out of date. */
+  async configHash(service: string): Promise<string> {
+    const result = await this.call("config --hash", () => compose.execCompose("config", [], this.options(["--hash", service])));
+    return result.out.trim().split(/\s+/)[1] ?? "";
+  }
+
+  /**
+   * Tells nginx to reload its configuration (SIGHUP to its master, graceful: requests in flight
+   * finish). nginx resolves `gunicorn` when it loads its configuration, so after gunicorn is
+   * replaced (a new container, maybe a new address) a reload is all nginx needs, not a restart.
+   */
+  reloadNginx(): Promise<IDockerComposeResult> {
+    return this.call("kill -s HUP nginx", () => compose.execCompose("kill", ["nginx"], this.options(["--signal", "HUP"])));
   }
 
   down(removeVolumes: boolean): Promise<IDockerComposeResult> {

@@ -7,6 +7,7 @@ import { ComposeFailure, lastLines } from "./compose-project.js";
 import { explainBuildFailure, isPortConflict, portTakenError, workerTraceback } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
+import { imageName } from "../render/compose.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -75,9 +76,7 @@ async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
   const { port, host } = stack.target.publish;
   if (remoteHost ? !(await tcpAnswers(remoteHost, port)) : await portIsFree(port, host ?? "0.0.0.0")) return;
   // Our own nginx holding the port is a redeploy, not a conflict.
-  const ours = (await stack.compose.ps().catch(() => [])).some(
-    (s) => s.service === "nginx" && s.publishers.some((p) => p.publishedPort === port),
-  );
+  const ours = (await projectNginx(stack).catch(() => [])).some((c) => c.Ports.some((p) => p.PublicPort === port));
   if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
 }
 
@@ -92,9 +91,34 @@ function tcpAnswers(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * True when nginx runs, healthy, from the image just built and the configuration compose would
+ * give it now: then a redeploy only reloads it (gunicorn's new address) instead of waiting on
+ * compose to find nothing to do.
+ */
+async function nginxIsCurrent(stack: Stack): Promise<boolean> {
+  const running = await projectNginx(stack);
+  const nginx = running[0];
+  if (running.length !== 1 || !nginx || !/\(healthy\)/.test(nginx.Status)) return false;
+  const [hash, image] = await Promise.all([
+    stack.compose.configHash("nginx"),
+    stack.docker.getImage(imageName(stack.project, "nginx")).inspect().then((i) => i.Id, () => ""),
+  ]);
+  return Boolean(hash) && nginx.Labels["com.docker.compose.config-hash"] === hash && nginx.ImageID === image && image !== "";
+}
+
+/** This project's running nginx container(s), asked of the engine directly (compose ps is slower). */
+function projectNginx(stack: Stack): Promise<Docker.ContainerInfo[]> {
+  return stack.docker.listContainers({
+    filters: { label: [`com.docker.compose.project=${stack.project.config.name}`, "com.docker.compose.service=nginx"], status: ["running"] },
+  });
+}
+
 async function startOrExplain(stack: Stack): Promise<void> {
   try {
-    await stack.compose.up();
+    await stack.compose.upGunicorn();
+    if (await nginxIsCurrent(stack)) await stack.compose.reloadNginx();
+    else await stack.compose.upNginx();
   } catch (e) {
     if (!(e instanceof ComposeFailure)) throw e;
     if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
