@@ -292,7 +292,7 @@ async function main(): Promise<void> {
       },
       {
         name: "code-only redeploy vs naive", want: "<= 0.25", got: `${ratio(fdockMs / naiveMs)} (build step alone: ${ratio(buildRatio)})`, pass: fdockMs / naiveMs <= 0.25,
-        why: `the naive rebuild re-runs pip install, but here pip has nothing to fetch: the stand-in base image already holds Flask, gunicorn and gevent and no package index is reachable ("Requirement already satisfied"), so its build takes ${seconds(median(naiveRe.map((r) => r.buildMs)))} instead of the download and install it costs on python:3.12-slim. Both then run the same release command (fdock ${seconds(median(fdockRe.map((r) => r.releaseMs)))}, naive ${seconds(median(naiveRe.map((r) => r.releaseMs)))}) and the same compose replacement of gunicorn and then nginx, each gated on its health check (fdock ${seconds(median(fdockRe.map((r) => r.startMs)))}, naive ${seconds(median(naiveRe.map((r) => r.startMs)))}), which dominate`,
+        why: `the naive rebuild re-runs pip install, but here pip has nothing to fetch: the stand-in base image already holds Flask, gunicorn and gevent and no package index is reachable ("Requirement already satisfied"), so its build takes ${seconds(median(naiveRe.map((r) => r.buildMs)))} instead of the download and install it costs on python:3.12-slim. Both then run the same release command (fdock ${seconds(median(fdockRe.map((r) => r.releaseMs)))}, naive ${seconds(median(naiveRe.map((r) => r.releaseMs)))}) and replace gunicorn, waiting for its health check: fdock then reloads nginx (${seconds(median(fdockRe.map((r) => r.startMs)))}), the naive single compose up recreates nginx too (${seconds(median(naiveRe.map((r) => r.startMs)))}). Those steps, the same work on both sides, dominate`,
       },
       {
         name: "build context: no .git, virtualenvs, caches", want: "none", pass: fdockDumps.junk.length === 0,
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
       "",
       redeployTable,
       "",
-      `The copy holds a git repository, a .venv with a ${bytes(VENV_BLOB_BYTES)} file and __pycache__; fdock's build context: ${fdockDumps.junk.length ? "CARRIES " + fdockDumps.junk.join(", ") : "none of them"} (checked file by file: BuildKit exports the admitted context to a folder); the naive context: ${naiveDumps.junk.length} such files. "Build" is fdock's own step timing (both images) and the naive \`docker compose build gunicorn\`; release and start are the same compose commands for both.`,
+      `The copy holds a git repository, a .venv with a ${bytes(VENV_BLOB_BYTES)} file and __pycache__; fdock's build context: ${fdockDumps.junk.length ? "CARRIES " + fdockDumps.junk.join(", ") : "none of them"} (checked file by file: BuildKit exports the admitted context to a folder); the naive context: ${naiveDumps.junk.length} such files. "Build" is fdock's own step timing (both images) and the naive \`docker compose build gunicorn\`; release is the same compose run for both; start is fdock's own step (gunicorn replaced, nginx reloaded) and the naive single \`docker compose up --wait\` (both replaced).`,
       "",
       "## CLI start-up",
       "",

@@ -20,9 +20,12 @@ threads = int(os.environ.get("FDOCK_THREADS", "4")) if worker_class == "gthread"
 worker_connections = int(os.environ.get("FDOCK_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("FDOCK_TIMEOUT", "30"))
 graceful_timeout = timeout
-# A little longer than nginx's upstream keepalive_timeout (4 s), so gunicorn never closes a
-# connection nginx is about to reuse; short, so a graceful stop is not held by idle connections.
-keepalive = 5
+# Longer than nginx's upstream keepalive_timeout (1 s), so gunicorn never closes a connection
+# nginx is about to reuse. Short, because a gevent worker's graceful stop waits until every
+# open connection is closed, idle ones included: with nginx's 4 s and gunicorn's 5 s, a redeploy
+# right after a request spent 4 s stopping the old gunicorn; with 1 s, about 1 s. Under load the
+# connections are never idle that long, and a stopping worker closes each after its next request.
+keepalive = 2
 
 # One line per request on stdout (`fdock logs gunicorn`): who asked (the client nginx saw), what,
 # the status, the size and how long the app took. Written by _AccessLog below, which formats just

@@ -47,7 +47,7 @@ function extraServers(config: ProjectConfig): string {
 export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
   const sync = plan.workerClass === "sync";
   return fill(readAsset("images/nginx/default.conf.tmpl"), {
-    upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them (closed before gunicorn's 5 s).\n    keepalive 32;\n    keepalive_timeout 4s;",
+    upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them. Idle ones close after 1 s,\n    # before gunicorn's 2 s, and so that a stopping gevent worker (which waits for them) stops soon.\n    keepalive 32;\n    keepalive_timeout 1s;",
     extra_servers: extraServers(config),
     listen_flags: config.server.names.length ? "" : " default_server",
     server_names: config.server.names.length ? config.server.names.join(" ") : "_",

@@ -95,15 +95,6 @@ export class ComposeProject {
     return result.out.trim().split(/\s+/)[1] ?? "";
   }
 
-  /**
-   * Tells nginx to reload its configuration (SIGHUP to its master, graceful: requests in flight
-   * finish). nginx resolves `gunicorn` when it loads its configuration, so after gunicorn is
-   * replaced (a new container, maybe a new address) a reload is all nginx needs, not a restart.
-   */
-  reloadNginx(): Promise<IDockerComposeResult> {
-    return this.call("kill -s HUP nginx", () => compose.execCompose("kill", ["nginx"], this.options(["--signal", "HUP"])));
-  }
-
   down(removeVolumes: boolean): Promise<IDockerComposeResult> {
     const opts = ["--remove-orphans", ...(removeVolumes ? ["--volumes"] : [])];
     return this.call("down", () => compose.down(this.options(opts)));
