@@ -1,25 +1,10 @@
 /** The actions behind each command: options in, core call, result out. No logic of their own. */
 import { resolve } from "node:path";
 import type { GlobalOptions } from "./main.js";
-import { reportError } from "./errors.js";
-import { makeReporter, type CliReporter } from "./reporters.js";
-
-type Options = Record<string, unknown>;
-
-async function withReporter(g: GlobalOptions, fn: (r: CliReporter) => Promise<void>): Promise<number> {
-  const reporter = await makeReporter(g);
-  try {
-    await fn(reporter);
-    await reporter.flush();
-    return 0;
-  } catch (e) {
-    await reporter.flush();
-    return reportError(e, process.stderr, g.verbose);
-  }
-}
+import { printJson, withReporter, type Options } from "./action.js";
+import type { CliReporter } from "./reporters.js";
 
 const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
-const printJson = (data: unknown): void => void process.stdout.write(JSON.stringify(data, null, 2) + "\n");
 
 /**
  * Where a stack command runs. --remote: the machine's engine (compose through its context,

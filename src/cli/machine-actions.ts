@@ -1,8 +1,8 @@
 /** The actions behind the machine commands: options in, core call, result out. */
 import { existsSync } from "node:fs";
 import type { GlobalOptions } from "./main.js";
+import { out, printJson, withReporter, type Options } from "./action.js";
 import { reportError } from "./errors.js";
-import { makeReporter, type CliReporter } from "./reporters.js";
 import { UserError } from "../core/errors.js";
 import { runArgvInteractive } from "../core/exec.js";
 import { driverFlags } from "../core/machine/drivers/index.js";
@@ -12,22 +12,6 @@ import { knownHostsPath, loadMachine, machineState } from "../core/machine/machi
 import { MachineStore } from "../core/machine/store.js";
 import { contextName, fdockSshConfig, sshAlias } from "../core/machine/paths.js";
 
-type Options = Record<string, unknown>;
-
-async function withReporter(g: GlobalOptions, fn: (r: CliReporter) => Promise<void>): Promise<number> {
-  const reporter = await makeReporter(g);
-  try {
-    await fn(reporter);
-    await reporter.flush();
-    return 0;
-  } catch (e) {
-    await reporter.flush();
-    return reportError(e, process.stderr, g.verbose);
-  }
-}
-
-const out = (text: string) => void process.stdout.write(text);
-const printJson = (data: unknown) => out(JSON.stringify(data, null, 2) + "\n");
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export async function createAction(g: GlobalOptions, name: string, opts: Options): Promise<number> {
