@@ -4,7 +4,6 @@ import ipaddress
 import os
 import socket
 import struct
-
 import time
 
 import gunicorn
