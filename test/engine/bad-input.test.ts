@@ -1,5 +1,7 @@
 import { appendFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PrecheckError } from "../../src/core/errors.js";
@@ -7,7 +9,7 @@ import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
 import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
-import { projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
+import { docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
 
 
 const cleanups: Array<() => void> = [];
@@ -46,6 +48,36 @@ describe("bad input gets a clear error and leaves nothing half-done", () => {
     expect(e.message).toContain("Installing the app's dependencies failed (pip install of requirements.txt)");
     expect(e.detail).toMatch(/no-such-package-fdock-test/i);
     expect(await projectContainers(ex.name)).toEqual([]);
+  });
+
+  it("a deploy while another holds the project's lock is refused before anything is built; a dead deploy's lock is taken over", async () => {
+    const ex = example({ release: null });
+    const lock = `fdock-deploy-lock-${ex.name}`;
+    const holder = (pid: number) => [
+      "--label", `dev.fdock.deploy-lock=${ex.name}`, "--label", `dev.fdock.deploy-lock.host=${hostname()}`,
+      "--label", `dev.fdock.deploy-lock.pid=${pid}`, "--label", `dev.fdock.deploy-lock.since=${new Date().toISOString()}`,
+    ];
+    // Held by a live process: this test's own.
+    await docker("network", "create", "--internal", ...holder(process.pid), lock);
+    try {
+      const e = await failure(upLocal(ex.dir));
+      expect(e.message).toContain(`Another fdock deploy of ${ex.name} is in progress on this engine (fdock pid ${process.pid} on ${hostname()}`);
+      expect(e.hint).toContain(`docker network rm ${lock}`);
+      expect(await projectContainers(ex.name)).toEqual([]);
+    } finally {
+      await docker("network", "rm", lock);
+    }
+    // Left by a process that has exited (a deploy killed halfway): taken over, and released after.
+    const dead = spawnSync("true").pid!;
+    await docker("network", "create", "--internal", ...holder(dead), lock);
+    try {
+      const result = await upLocal(ex.dir);
+      expect((await httpGet(`http://127.0.0.1:${result.port}/healthz`)).status).toBe(200);
+      expect(await docker("network", "ls", "--quiet", "--filter", `name=^${lock}$`)).toBe("");
+    } finally {
+      await downLocal(ex.dir);
+      await docker("network", "rm", lock).catch(() => undefined);
+    }
   });
 
   it("a port that is taken is refused before anything is built", async () => {

@@ -8,6 +8,7 @@ import { explainBuildFailure, isPortConflict, portTakenError, workerTraceback } 
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { imageName } from "../render/compose.js";
+import { acquireDeployLock } from "./deploy-lock.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -22,11 +23,22 @@ export interface UpResult {
 /** Build, release, start and wait until nginx serves the app's health path. */
 export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker): Promise<UpResult> {
   const stack = await step(reporter, "render", "Render images and compose file", () => prepareStack(opts, docker));
-  const { project, compose, target } = stack;
   reporter.emit({
     kind: "info",
     message: `engine has ${stack.engine.cpus} CPUs: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
   });
+  const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
+  if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
+  try {
+    return await deploy(stack, opts, reporter);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Everything after the render, while this process holds the project's deploy lock. */
+async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Promise<UpResult> {
+  const { project, compose, target } = stack;
 
   if (target.publish.port !== 0) {
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
