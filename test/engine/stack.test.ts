@@ -5,8 +5,24 @@ import { existingCompose } from "../../src/core/stack/down.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
 import type { UpResult } from "../../src/core/stack/up.js";
+import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
 import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
+
+/** GETs url over and over until stopped; the status of each answer, 0 for no answer. */
+function keepAsking(url: string): { stop: () => Promise<number[]> } {
+  let asking = true;
+  const statuses: number[] = [];
+  const loop = (async () => {
+    while (asking) {
+      // A new connection each time, as most clients would after a reset: nginx's reload closes
+      // its idle keep-alive connections, and a request racing that close never reaches nginx.
+      statuses.push(await httpGet(url, { Connection: "close" }).then((r) => r.status, () => 0));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return { stop: async () => { asking = false; await loop; return statuses; } };
+}
 
 /** The production stack of the example app on the real engine, through real nginx and gunicorn. */
 describe("fdock up (production) on a real engine", () => {
@@ -18,6 +34,10 @@ describe("fdock up (production) on a real engine", () => {
     result = await upLocal(ex.dir, "production");
     base = `http://127.0.0.1:${result.port}`;
   });
+  /** Names of this stack's gunicorn containers, running or not. */
+  const gunicornContainers = async () =>
+    (await docker("ps", "-a", "--filter", `label=com.docker.compose.project=${ex.name}`, "--filter", "label=com.docker.compose.service=gunicorn", "--format", "{{.Names}}"))
+      .split("\n").filter(Boolean);
   afterAll(async () => {
     await downLocal(ex.dir);
     ex.cleanup();
@@ -78,7 +98,7 @@ describe("fdock up (production) on a real engine", () => {
     await expect(existingCompose(ex.dir).config()).resolves.toMatchObject({ exitCode: 0 });
   });
 
-  it("keeps data in a persistent path across a redeploy after a code change", async () => {
+  it("keeps data in a persistent path across a redeploy after a code change, and serves every request during it", async () => {
     const created = await fetch(`${base}/api/posts`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -89,10 +109,19 @@ describe("fdock up (production) on a real engine", () => {
     writeFileSync(versionFile, readFileSync(versionFile, "utf8").replace('VERSION = "1"', 'VERSION = "2"'));
 
     let buildOutput = "";
+    const before = await gunicornContainers();
+    const asking = keepAsking(`${base}/api/version`);
     const again = await up(
       { dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1", onOutput: (t) => (buildOutput += t) },
       silentReporter,
     );
+    // The old gunicorn served until the new one took over: no request failed, none got a 502.
+    const statuses = await asking.stop();
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const after = await gunicornContainers();
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
     // Only the code layer was rebuilt: the dependency layer came from the cache.
     expect(buildOutput).toMatch(/RUN pip install -r \/tmp\/fdock\/requirements\.txt\n#\d+ CACHED/);
     expect(buildOutput).toMatch(/COPY \. \.\n#\d+ DONE/);
@@ -105,19 +134,27 @@ describe("fdock up (production) on a real engine", () => {
 
   it("a redeploy reloads the running nginx instead of restarting it, and nginx follows gunicorn to a new address", async () => {
     const nginx = `${ex.name}-nginx-1`;
-    const gunicorn = `${ex.name}-gunicorn-1`;
+    const [gunicorn] = await gunicornContainers();
     const started = await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx);
     const ipOf = (name: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
-    const oldIp = await ipOf(gunicorn);
+    const oldIp = await ipOf(gunicorn!);
     // gunicorn goes away and something else takes its address, as can happen between two deploys.
-    await docker("rm", "-f", gunicorn);
-    const squatter = `${ex.name}-squatter`;
+    await docker("rm", "-f", gunicorn!);
+    // Containers join the network until one holds gunicorn's old address (the engine hands out
+    // the lowest free one, and an earlier redeploy may have freed a lower one).
     const image = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
-    await docker("run", "-d", "--name", squatter, "--network", `${ex.name}_internal`, image, "sleep", "300");
+    const squatters: string[] = [];
     try {
-      expect(await ipOf(squatter)).toBe(oldIp);
+      for (let i = 0; i < 4; i++) {
+        const name = `${ex.name}-squatter-${i}`;
+        squatters.push(name);
+        await docker("run", "-d", "--name", name, "--network", `${ex.name}_internal`, image, "sleep", "300");
+        if ((await ipOf(name)) === oldIp) break;
+      }
+      expect(await ipOf(squatters.at(-1)!)).toBe(oldIp);
       const again = await up({ dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1" }, silentReporter);
-      expect(await ipOf(gunicorn)).not.toBe(oldIp);
+      const [replaced] = await gunicornContainers();
+      expect(await ipOf(replaced!)).not.toBe(oldIp);
       expect(await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx)).toBe(started);
       // The same nginx container, so the same published port.
       expect(again.port).toBe(Number(new URL(base).port));
@@ -125,8 +162,28 @@ describe("fdock up (production) on a real engine", () => {
       expect(version.status).toBe(200);
       expect(JSON.parse(version.body).version).toBe("2");
     } finally {
-      await docker("rm", "-f", squatter);
+      if (squatters.length) await docker("rm", "-f", ...squatters);
     }
+  });
+
+  it("a new version that never becomes healthy is removed, and the running version keeps serving", async () => {
+    const running = await gunicornContainers();
+    // The release command still passes; gunicorn cannot load the app it is now told to serve.
+    const config = join(ex.dir, "fdock.yaml");
+    const good = readFileSync(config, "utf8");
+    writeFileSync(config, good.replace(/^app: .*$/m, "app: flask_blog.db:get_db()"));
+    try {
+      const e = await failure(up({ dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1" }, silentReporter));
+      expect(e.message).toBe("The new version did not become healthy, so fdock removed it: the running version still serves.");
+      expect(e.detail).toContain("Working outside of application context");
+    } finally {
+      writeFileSync(config, good);
+    }
+    expect(await gunicornContainers()).toEqual(running);
+    expect(await docker("ps", "-a", "-q", "--filter", `label=com.docker.compose.project=${ex.name}`, "--filter", "label=com.docker.compose.service=gunicorn")).not.toContain("\n");
+    const version = await httpGet(`${base}/api/version`);
+    expect(version.status).toBe(200);
+    expect(JSON.parse(version.body).version).toBe("2");
   });
 
   it("fdock down leaves no container or network", async () => {

@@ -6,7 +6,7 @@ import { planWorkers } from "../../src/core/project/workers.js";
 import { renderBundle } from "../../src/core/render/bundle.js";
 import { renderCompose } from "../../src/core/render/compose.js";
 import { renderDockerignore, renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
-import { renderNginxConf, renderNginxDockerfile } from "../../src/core/render/nginx-image.js";
+import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "../../src/core/render/nginx-image.js";
 import type { Target } from "../../src/core/render/target.js";
 
 function project(yaml: string, names: string[] = ["flask", "gunicorn"]): Project {
@@ -41,6 +41,10 @@ describe("compose topology", () => {
     expect(c.services.nginx!.depends_on.gunicorn.condition).toBe("service_healthy");
     expect(c.services.gunicorn!.restart).toBe("unless-stopped");
     expect(c.services.nginx!.restart).toBe("unless-stopped");
+    // Replacing gunicorn does not restart nginx (fdock reloads it), and a stop waits for gunicorn's
+    // graceful timeout (30 s by default) instead of compose's 10 s.
+    expect(c.services.nginx!.depends_on.gunicorn.restart).toBeUndefined();
+    expect(c.services.gunicorn!.stop_grace_period).toBe("35s");
   });
 
   it("keeps persistent paths on named volumes, shared with the release step", () => {
@@ -83,7 +87,10 @@ describe("nginx config", () => {
 
   it("proxies as gunicorn's deploy guide says", () => {
     const c = conf("");
-    expect(c).toContain("server gunicorn:8000 fail_timeout=0;");
+    // The upstream's servers come from a file of their own, which a redeploy rewrites for a moment.
+    expect(c).toMatch(/upstream app \{\n(\s*#.*\n)*\s*include \/etc\/nginx\/fdock\/upstream\.conf;/);
+    expect(renderNginxUpstream()).toBe("server gunicorn:8000 fail_timeout=0;\n");
+    expect(renderNginxUpstream("172.18.0.5")).toBe("server 172.18.0.5:8000 fail_timeout=0;\n");
     expect(c).toContain("proxy_redirect off;");
     for (const h of ["Host $http_host", "X-Real-IP $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme"]) {
       expect(c).toContain(`proxy_set_header ${h};`);
@@ -151,6 +158,7 @@ describe("images", () => {
     const d = renderNginxDockerfile(p.config);
     expect(d).toContain("ARG NGINX_IMAGE=mirror.local/nginx:stable");
     expect(d).toContain("COPY blog/static /usr/share/nginx/fdock-static/");
+    expect(d).toContain("COPY .fdock/nginx-upstream.conf /etc/nginx/fdock/upstream.conf");
   });
 
   it("bundles a dependency list for pyproject-only projects", () => {

@@ -63,6 +63,8 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
     },
     environment: gunicornEnvironment(project, plan, target),
     ...envFile,
+    // gunicorn's graceful stop lets requests run up to the worker timeout: do not kill it sooner.
+    stop_grace_period: `${plan.timeout + 5}s`,
   });
   const gunicornVolumes = [...(dev ? [`${PROJECT_ROOT}:/app`] : []), ...persistentMounts];
   if (gunicornVolumes.length) gunicorn.volumes = gunicornVolumes;

@@ -81,6 +81,16 @@ export class ComposeProject {
   }
 
   /**
+   * Starts a second gunicorn from the current image and configuration beside the running one,
+   * which stays as it is, and waits until both are healthy (a redeploy without a gap).
+   */
+  upGunicornBeside(): Promise<IDockerComposeResult> {
+    return this.call("up --scale gunicorn=2", () =>
+      compose.upOne("gunicorn", this.options(["--detach", "--wait", "--no-build", "--no-deps", "--no-recreate", "--scale", "gunicorn=2"])),
+    );
+  }
+
+  /**
    * Starts (or replaces) nginx once gunicorn is healthy (its depends_on condition) and waits until
    * it is. Separate from upGunicorn because in one call compose recreates nginx whenever it
    * recreates gunicorn, so every redeploy would stop and start the proxy for nothing.

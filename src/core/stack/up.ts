@@ -4,10 +4,10 @@ import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, isPortConflict, portTakenError, workerTraceback } from "./failures.js";
+import { explainBuildFailure, portTakenError } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
-import { imageName } from "../render/compose.js";
+import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
@@ -67,7 +67,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
       }
     });
   }
-  await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startOrExplain(stack));
+  await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
   const port = target.publish.port || (await compose.publishedPort("nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
@@ -88,7 +88,7 @@ async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
   const { port, host } = stack.target.publish;
   if (remoteHost ? !(await tcpAnswers(remoteHost, port)) : await portIsFree(port, host ?? "0.0.0.0")) return;
   // Our own nginx holding the port is a redeploy, not a conflict.
-  const ours = (await projectNginx(stack).catch(() => [])).some((c) => c.Ports.some((p) => p.PublicPort === port));
+  const ours = (await runningContainers(stack, "nginx").catch(() => [])).some((c) => c.Ports.some((p) => p.PublicPort === port));
   if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
 }
 
@@ -101,56 +101,4 @@ function tcpAnswers(host: string, port: number): Promise<boolean> {
     socket.once("error", () => done(false));
     socket.once("connect", () => done(true));
   });
-}
-
-/**
- * nginx's container when it runs, healthy, from the image just built and with the configuration
- * compose would give it now: then a redeploy only reloads it (gunicorn's new address) instead of
- * waiting on compose to find nothing to do. Undefined when compose should bring nginx up.
- */
-async function currentNginx(stack: Stack): Promise<Docker.ContainerInfo | undefined> {
-  const running = await projectNginx(stack);
-  const nginx = running[0];
-  if (running.length !== 1 || !nginx || !/\(healthy\)/.test(nginx.Status)) return undefined;
-  const [hash, image] = await Promise.all([
-    stack.compose.configHash("nginx"),
-    stack.docker.getImage(imageName(stack.project, "nginx")).inspect().then((i) => i.Id, () => ""),
-  ]);
-  const current = hash !== "" && image !== "" && nginx.Labels["com.docker.compose.config-hash"] === hash && nginx.ImageID === image;
-  return current ? nginx : undefined;
-}
-
-/** This project's running nginx container(s), asked of the engine directly (compose ps is slower). */
-function projectNginx(stack: Stack): Promise<Docker.ContainerInfo[]> {
-  return stack.docker.listContainers({
-    filters: { label: [`com.docker.compose.project=${stack.project.config.name}`, "com.docker.compose.service=nginx"], status: ["running"] },
-  });
-}
-
-async function startOrExplain(stack: Stack): Promise<void> {
-  try {
-    // Whether nginx is current does not depend on gunicorn: ask while gunicorn is replaced.
-    const [, nginx] = await Promise.all([stack.compose.upGunicorn(), currentNginx(stack).catch(() => undefined)]);
-    // SIGHUP to nginx's master (graceful: requests in flight finish): it re-resolves gunicorn,
-    // whose new container may have a new address. Through the engine API: a compose call costs
-    // the npm docker-compose package's fixed 0.5 s wait after every command.
-    if (nginx) await stack.docker.getContainer(nginx.Id).kill({ signal: "SIGHUP" });
-    else await stack.compose.upNginx();
-  } catch (e) {
-    if (!(e instanceof ComposeFailure)) throw e;
-    if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
-    const gunicornLogs = await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => "");
-    const nginxLogs = await stack.compose.logs(["nginx"], { tail: 20 }).catch(() => "");
-    const traceback = workerTraceback(gunicornLogs);
-    const logs = [traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(gunicornLogs, 40), lastLines(nginxLogs, 20)]
-      .filter((l) => l.trim())
-      .join("\n\n");
-    // Leave nothing half-started; named volumes (the app's data) are kept.
-    await stack.compose.down(false).catch(() => undefined);
-    throw new UserError(
-      "The app did not become healthy, so fdock stopped the stack again.",
-      `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-      logs || lastLines(e.output, 20),
-    );
-  }
 }
