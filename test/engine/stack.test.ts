@@ -186,6 +186,13 @@ describe("fdock up (production) on a real engine", () => {
     expect(JSON.parse(version.body).version).toBe("2");
   });
 
+  it("an up with nothing changed leaves the running containers alone", async () => {
+    const ids = () => docker("ps", "-q", "--no-trunc", "--filter", `label=com.docker.compose.project=${ex.name}`);
+    const before = await ids();
+    await up({ dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1" }, silentReporter);
+    expect(await ids()).toBe(before);
+  });
+
   it("fdock down leaves no container or network", async () => {
     await existingCompose(ex.dir).down(true);
     expect(await projectContainers(ex.name)).toEqual([]);

@@ -99,10 +99,11 @@ export class ComposeProject {
     return this.call("up nginx", () => compose.upOne("nginx", this.options(["--detach", "--wait", "--no-build"])));
   }
 
-  /** The hash compose labels a service's container with; a container without it is out of date. */
-  async configHash(service: string): Promise<string> {
-    const result = await this.call("config --hash", () => compose.execCompose("config", [], this.options(["--hash", service])));
-    return result.out.trim().split(/\s+/)[1] ?? "";
+  /** The hash compose labels each service's container with, by service; a container with another is out of date. */
+  async configHashes(): Promise<Map<string, string>> {
+    const result = await this.call("config --hash", () => compose.execCompose("config", [], this.options(["--hash", "*"])));
+    const pairs = result.out.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    return new Map(pairs.filter((p) => p.length === 2).map(([service, hash]) => [service!, hash!]));
   }
 
   down(removeVolumes: boolean): Promise<IDockerComposeResult> {

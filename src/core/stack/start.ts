@@ -19,30 +19,35 @@ const healthy = (c: Docker.ContainerInfo) => /\(healthy\)/.test(c.Status);
  * Starts the stack and waits until it is healthy. When a production stack already serves (one
  * healthy gunicorn behind a current nginx), the new gunicorn starts beside the old one and takes
  * over before the old one stops, so a redeploy has no gap; a new version that never becomes
- * healthy is removed and the old one keeps serving.
+ * healthy is removed and the old one keeps serving. When nothing changed, nothing is touched.
  */
 export async function startStack(stack: Stack): Promise<void> {
-  const [gunicorns, nginx] = await Promise.all([runningContainers(stack, "gunicorn"), currentNginx(stack).catch(() => undefined)]);
+  const [gunicorns, nginxes, current] = await Promise.all([
+    runningContainers(stack, "gunicorn"),
+    runningContainers(stack, "nginx"),
+    currentness(stack).catch(() => () => false),
+  ]);
+  const nginx = nginxes.length === 1 && current(nginxes[0]!, "nginx") ? nginxes[0] : undefined;
   const old = gunicorns.length === 1 && healthy(gunicorns[0]!) ? gunicorns[0] : undefined;
+  if (old && nginx && current(old, "gunicorn")) return;
   if (stack.target.mode === "production" && old && nginx) return replaceGunicorn(stack, old, nginx);
   return startOrExplain(stack, nginx);
 }
 
 /**
- * nginx's container when it runs, healthy, from the image just built and with the configuration
- * compose would give it now: then a redeploy only reloads it (gunicorn's new address) instead of
- * replacing it. Undefined when compose should bring nginx up.
+ * Whether a running container is healthy and is what compose would make now: the image just
+ * built and the configuration compose labels it with. Such an nginx is only reloaded on a
+ * redeploy; such a gunicorn is left as it is.
  */
-async function currentNginx(stack: Stack): Promise<Docker.ContainerInfo | undefined> {
-  const running = await runningContainers(stack, "nginx");
-  const nginx = running[0];
-  if (running.length !== 1 || !nginx || !healthy(nginx)) return undefined;
-  const [hash, image] = await Promise.all([
-    stack.compose.configHash("nginx"),
-    stack.docker.getImage(imageName(stack.project, "nginx")).inspect().then((i) => i.Id, () => ""),
-  ]);
-  const current = hash !== "" && image !== "" && nginx.Labels["com.docker.compose.config-hash"] === hash && nginx.ImageID === image;
-  return current ? nginx : undefined;
+async function currentness(stack: Stack): Promise<(c: Docker.ContainerInfo, service: "gunicorn" | "nginx") => boolean> {
+  const imageId = (service: "gunicorn" | "nginx") =>
+    stack.docker.getImage(imageName(stack.project, service)).inspect().then((i) => i.Id, () => "");
+  const [hashes, gunicornImage, nginxImage] = await Promise.all([stack.compose.configHashes(), imageId("gunicorn"), imageId("nginx")]);
+  const images = { gunicorn: gunicornImage, nginx: nginxImage };
+  return (c, service) => {
+    const hash = hashes.get(service);
+    return healthy(c) && !!hash && !!images[service] && c.Labels["com.docker.compose.config-hash"] === hash && c.ImageID === images[service];
+  };
 }
 
 /**
