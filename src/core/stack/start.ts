@@ -85,11 +85,13 @@ async function replaceGunicorn(stack: Stack, old: Docker.ContainerInfo, nginx: D
   const next = (await gunicornContainers(stack, false)).find((c) => c.Id !== old.Id);
   const address = next ? internalAddress(stack, next) : undefined;
   try {
-    if (address) {
-      await setNginxUpstream(stack, nginx, renderNginxUpstream(address));
-      // nginx's workers from before the reload finish their requests on the old gunicorn.
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    // Without the new container's address (not seen on the internal network), nginx is reloaded
+    // with both containers by name: no request is lost while the old one stops gracefully, but
+    // one sent to it after it is gone may wait for proxy_connect_timeout.
+    if (address) await setNginxUpstream(stack, nginx, renderNginxUpstream(address));
+    else await reloadNginx(stack, nginx);
+    // nginx's workers from before the reload finish their requests on the old gunicorn.
+    await new Promise((r) => setTimeout(r, 1000));
     const previous = stack.docker.getContainer(old.Id);
     await previous.stop({ t: stack.plan.timeout + 5 }).catch(() => undefined);
     await previous.remove({ force: true }).catch(() => undefined);
