@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
  * for everyone deploying there, from this machine or another: a Docker network named for the
  * project, which the engine refuses to create twice (409). Its labels say who holds it.
  */
-export const LOCK_LABEL = "dev.fdock.deploy-lock";
+const LOCK_LABEL = "dev.fdock.deploy-lock";
 const HOLDER_HOST = `${LOCK_LABEL}.host`;
 const HOLDER_PID = `${LOCK_LABEL}.pid`;
 const SINCE = `${LOCK_LABEL}.since`;

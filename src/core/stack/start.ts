@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../errors.js";
 import { imageName } from "../render/compose.js";
 import { renderNginxUpstream } from "../render/nginx-image.js";
@@ -6,11 +7,13 @@ import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
 import { isPortConflict, portTakenError, workerTraceback } from "./failures.js";
 import type { Stack } from "./prepare.js";
 
-/** This project's running containers of one service, asked of the engine directly (compose ps is slower). */
-export function runningContainers(stack: Stack, service: "gunicorn" | "nginx"): Promise<Docker.ContainerInfo[]> {
-  return stack.docker.listContainers({
-    filters: { label: [`com.docker.compose.project=${stack.project.config.name}`, `com.docker.compose.service=${service}`], status: ["running"] },
-  });
+/**
+ * This project's containers of one service, running ones only unless `all`, asked of the engine
+ * directly (compose ps is slower).
+ */
+export function runningContainers(stack: Stack, service: "gunicorn" | "nginx", all = false): Promise<Docker.ContainerInfo[]> {
+  const label = [`com.docker.compose.project=${stack.project.config.name}`, `com.docker.compose.service=${service}`];
+  return stack.docker.listContainers({ all, filters: all ? { label } : { label, status: ["running"] } });
 }
 
 const healthy = (c: Docker.ContainerInfo) => /\(healthy\)/.test(c.Status);
@@ -69,7 +72,7 @@ async function replaceGunicorn(stack: Stack, old: Docker.ContainerInfo, nginx: D
     await stack.compose.upGunicornBeside();
   } catch (e) {
     if (!(e instanceof ComposeFailure)) throw e;
-    const fresh = (await gunicornContainers(stack, true)).filter((c) => c.Id !== old.Id);
+    const fresh = (await runningContainers(stack, "gunicorn", true)).filter((c) => c.Id !== old.Id);
     const logs = stripAnsi(await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => ""));
     // Only the new container's lines: compose prefixes each with its service-number name.
     const prefixes = fresh.map((c) => (c.Names[0] ?? "").replace(/^\/?/, "").replace(`${stack.project.config.name}-`, ""));
@@ -82,7 +85,7 @@ async function replaceGunicorn(stack: Stack, old: Docker.ContainerInfo, nginx: D
       traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(own || logs, 40) || lastLines(e.output, 20),
     );
   }
-  const next = (await gunicornContainers(stack, false)).find((c) => c.Id !== old.Id);
+  const next = (await runningContainers(stack, "gunicorn")).find((c) => c.Id !== old.Id);
   const address = next ? internalAddress(stack, next) : undefined;
   try {
     // Without the new container's address (not seen on the internal network), nginx is reloaded
@@ -91,7 +94,7 @@ async function replaceGunicorn(stack: Stack, old: Docker.ContainerInfo, nginx: D
     if (address) await setNginxUpstream(stack, nginx, renderNginxUpstream(address));
     else await reloadNginx(stack, nginx);
     // nginx's workers from before the reload finish their requests on the old gunicorn.
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const previous = stack.docker.getContainer(old.Id);
     await previous.stop({ t: stack.plan.timeout + 5 }).catch(() => undefined);
     await previous.remove({ force: true }).catch(() => undefined);
@@ -121,16 +124,9 @@ async function setNginxUpstream(stack: Stack, nginx: Docker.ContainerInfo, upstr
       if (state.ExitCode !== 0) throw new Error(`nginx did not take its new upstream (${upstream.trim()}): exit ${state.ExitCode}`);
       return;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`nginx did not take its new upstream (${upstream.trim()}) within 5 s`);
-}
-
-function gunicornContainers(stack: Stack, all: boolean): Promise<Docker.ContainerInfo[]> {
-  return stack.docker.listContainers({
-    all,
-    filters: { label: [`com.docker.compose.project=${stack.project.config.name}`, "com.docker.compose.service=gunicorn"] },
-  });
 }
 
 /** A container's IPv4 address on the project's internal network (the one nginx reaches it on). */
