@@ -72,6 +72,18 @@ describe("compose topology", () => {
     expect(composeOf(p, { ...dev, publish: { host: "127.0.0.1", port: 0 } }).services.nginx!.ports).toEqual(["127.0.0.1::80"]);
   });
 
+  it("in development runs the app and its release as the invoking user, with persistent paths in the source", () => {
+    const c = composeOf(p, { ...dev, devUser: "1000:1000" });
+    expect(c.services.gunicorn!.user).toBe("1000:1000");
+    expect(c.services.release!.user).toBe("1000:1000");
+    expect(c.services.gunicorn!.environment.HOME).toBe("/tmp");
+    // The user's own instance/ inside the mounted source, not a volume the image's app user owns.
+    expect(c.services.gunicorn!.volumes).toEqual(["..:/app"]);
+    expect(c.volumes).toBeUndefined();
+    // Production keeps the image's non-root app user.
+    expect(composeOf(p, prod).services.gunicorn!.user).toBeUndefined();
+  });
+
   it("has no release service when there is no release command, and passes the env file", () => {
     const c = composeOf(project("env_file: .env\n"), prod);
     expect(c.services.release).toBeUndefined();

@@ -6,6 +6,11 @@ export interface Target {
   cpus: number;
   /** Where nginx is published: host address (null: all) and port (0: any free port). */
   publish: { host: string | null; port: number };
+  /**
+   * Development only: the uid:gid the app's containers run as, the invoking user's, so the
+   * mounted source is readable (a 0700 or 0750 home) and what the app writes there is the user's.
+   */
+  devUser?: string;
 }
 
 /** Files fdock writes under the project's .fdock/ folder, by name. */

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { PrecheckError, UserError } from "../errors.js";
 import type { Project } from "../project/model.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
@@ -47,4 +48,29 @@ export function workerTraceback(logs: string): string | null {
   if (start < 0) return null;
   const end = lines.findIndex((l, i) => i > start && /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*/.test(l));
   return lines.slice(start, end < 0 ? start + 40 : end + 1).join("\n");
+}
+
+/**
+ * Development mode mounts the source into the container, which runs as the invoking user. Where
+ * the engine maps users otherwise (rootless Docker, userns-remap), the app's own folder can still
+ * be unreadable there: Python then reports a missing module, which points at the wrong cause.
+ */
+export function unreadableSource(projectDir: string, logs: string, devUser: string | undefined): UserError | null {
+  if (!/Permission denied|PermissionError|No module named/.test(logs)) return null;
+  let bits: number;
+  let owner: string;
+  try {
+    const st = statSync(projectDir);
+    bits = st.mode & 0o777;
+    owner = `${st.uid}:${st.gid}`;
+  } catch {
+    return null;
+  }
+  const denied = /Permission denied|PermissionError/.test(logs);
+  if (!denied && (bits & 0o005) === 0o005) return null; // world-readable: a missing module is a real one
+  const mode = bits.toString(8).padStart(4, "0");
+  return new UserError(
+    `The development container${devUser ? ` (user ${devUser})` : ""} cannot read the project folder ${projectDir} (mode ${mode}, owner ${owner}).`,
+    `Docker maps users differently on this engine (rootless Docker or userns-remap). Let it read the folder (\`chmod o+rX ${projectDir}\`), or use \`fdock up --production\`, which copies the code into the image.`,
+  );
 }

@@ -22,6 +22,13 @@ export interface StackOptions {
    * health check through nginx and the URL use it instead of this machine.
    */
   remoteHost?: string;
+  /** Development: the uid:gid the app runs as; default: this process's user. */
+  devUser?: string;
+}
+
+/** This process's uid:gid, where the platform has them (not on Windows). */
+export function invokingUser(): string | undefined {
+  return process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : undefined;
 }
 
 /** A project rendered for one engine, ready for compose. */
@@ -45,6 +52,7 @@ export async function prepareStack(opts: StackOptions, docker?: Docker): Promise
     mode: opts.mode,
     cpus: engine.cpus,
     publish: { host: opts.publishHost, port: opts.port ?? project.config.port },
+    ...(opts.mode === "development" ? { devUser: opts.devUser ?? invokingUser() } : {}),
   };
   writeBundle(project.dir, renderBundle(project, plan, target));
   const compose = new ComposeProject(bundleDir(project.dir), env, opts.dockerArgs ?? [], opts.onOutput);

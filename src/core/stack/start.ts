@@ -4,7 +4,7 @@ import { UserError } from "../errors.js";
 import { imageName } from "../render/compose.js";
 import { renderNginxUpstream } from "../render/nginx-image.js";
 import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
-import { isPortConflict, portTakenError, workerTraceback } from "./failures.js";
+import { isPortConflict, portTakenError, unreadableSource, workerTraceback } from "./failures.js";
 import type { Stack } from "./prepare.js";
 
 /**
@@ -152,6 +152,8 @@ async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo | undefi
       .join("\n\n");
     // Leave nothing half-started; named volumes (the app's data) are kept.
     await stack.compose.down(false).catch(() => undefined);
+    const unreadable = stack.target.mode === "development" ? unreadableSource(stack.project.dir, gunicornLogs, stack.target.devUser) : null;
+    if (unreadable) throw new UserError(unreadable.message, unreadable.hint, logs || lastLines(e.output, 20));
     throw new UserError(
       "The app did not become healthy, so fdock stopped the stack again.",
       `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,

@@ -4,7 +4,7 @@ import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, portTakenError } from "./failures.js";
+import { explainBuildFailure, portTakenError, unreadableSource } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
@@ -59,6 +59,8 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
         if (!(e instanceof ComposeFailure)) throw e;
         // A first deploy whose release fails leaves no network behind; a running app keeps serving.
         if ((await compose.ps().catch(() => [{}])).length === 0) await compose.down(false).catch(() => undefined);
+        const unreadable = target.mode === "development" ? unreadableSource(project.dir, e.output, target.devUser) : null;
+        if (unreadable) throw new UserError(unreadable.message, unreadable.hint, lastLines(e.output, 40));
         throw new UserError(
           `The release command failed: ${project.config.release}`,
           "Its output is above. Nothing was replaced: the running app (if any) still serves.",
