@@ -29,14 +29,18 @@ function compile(pattern: string): RegExp {
       const end = pattern.indexOf("]", i + 1);
       if (end < 0) out += "\\[";
       else {
-        out += `[${pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        out += `[${pattern.slice(i + 1, end)}]`; // as Docker: a regexp class ([^…] negates)
         i = end;
       }
     } else {
       out += /[.+()|{}$^\]]/.test(ch) ? `\\${ch}` : ch;
     }
   }
-  re = new RegExp(out + "$");
+  try {
+    re = new RegExp(out + "$");
+  } catch {
+    re = /(?!)/; // a pattern Docker itself would refuse at build time: it matches nothing here
+  }
   cache.set(pattern, re);
   return re;
 }
