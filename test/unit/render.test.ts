@@ -5,7 +5,10 @@ import type { Project } from "../../src/core/project/model.js";
 import { planWorkers } from "../../src/core/project/workers.js";
 import { renderBundle } from "../../src/core/render/bundle.js";
 import { renderCompose } from "../../src/core/render/compose.js";
-import { renderDockerignore, renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
+import { parseIgnoreText } from "../../src/core/project/ignore-file.js";
+import { renderGunicornDockerignore } from "../../src/core/render/dockerignore.js";
+import { isIgnored } from "../../src/core/render/ignore-match.js";
+import { renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "../../src/core/render/nginx-image.js";
 import type { Target } from "../../src/core/render/target.js";
 
@@ -159,10 +162,11 @@ describe("images", () => {
   });
 
   it("keeps .git, virtualenvs, caches, .env and persistent data out of the build context", () => {
-    const ignore = renderDockerignore(project("persistent: [instance]\nenv_file: config/.env.prod\n"));
-    for (const line of [".git", ".venv", "venv", "**/__pycache__", ".env", "node_modules", "instance", "config/.env.prod"]) {
-      expect(ignore.split("\n")).toContain(line);
+    const patterns = parseIgnoreText(renderGunicornDockerignore(project("persistent: [instance]\nenv_file: config/.env.prod\n")));
+    for (const path of [".git/HEAD", ".venv/bin/python", "venv/lib/x.py", "blog/__pycache__/x.pyc", ".env", "node_modules/x", "instance/blog.sqlite", "config/.env.prod"]) {
+      expect(isIgnored(patterns, path), path).toBe(true);
     }
+    expect(isIgnored(patterns, "blog/views.py")).toBe(false);
   });
 
   it("takes the nginx base image as a parameter", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageReference, projectPath, serverName, urlPrefix } from "./value-schemas.js";
 
 /**
  * The one typed project model: what fdock.yaml says, validated, with defaults applied.
@@ -17,12 +18,9 @@ const appTarget = z
     'must be MODULE:NAME or MODULE:FACTORY(), e.g. "main:app" or "flask_blog:create_app()"',
   );
 
-const relPath = z
-  .string()
-  .min(1)
-  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a path inside the project (relative, no ..)");
-
-const hostName = z.string().regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a host name like example.com");
+// Values that land in nginx, the Dockerfiles or compose: see value-schemas.ts.
+const relPath = projectPath;
+const hostName = serverName;
 
 const workerClass = z.enum(["auto", "sync", "gthread", "gevent"]);
 
@@ -36,8 +34,8 @@ export const projectSchema = z.strictObject({
   app: appTarget,
   images: z
     .strictObject({
-      python: z.string().min(1).default(DEFAULT_PYTHON_IMAGE),
-      nginx: z.string().min(1).default(DEFAULT_NGINX_IMAGE),
+      python: imageReference.default(DEFAULT_PYTHON_IMAGE),
+      nginx: imageReference.default(DEFAULT_NGINX_IMAGE),
     })
     .default({ python: DEFAULT_PYTHON_IMAGE, nginx: DEFAULT_NGINX_IMAGE }),
   workers: z
@@ -53,7 +51,7 @@ export const projectSchema = z.strictObject({
   static: z
     .strictObject({
       folder: relPath,
-      url: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/", e.g. /static').default("/static"),
+      url: urlPrefix.default("/static"),
     })
     .nullable()
     .default(null),
@@ -85,6 +83,8 @@ export interface Project {
   readonly config: ProjectConfig;
   /** Dependency files found in the project, relative to dir. */
   readonly requirements: RequirementsSource;
+  /** The patterns of the project's own .dockerignore, in order (none when it has no such file). */
+  readonly ignorePatterns?: readonly string[];
 }
 
 export type RequirementsSource =
