@@ -6,7 +6,7 @@ import { existingCompose } from "../../src/core/stack/down.js";
 import { lockName } from "../../src/core/stack/deploy-lock.js";
 import { DeployInterrupted } from "../../src/core/stack/interrupted.js";
 import { up, type UpResult } from "../../src/core/stack/up.js";
-import { docker, downLocal, eventually, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
+import { docker, downLocal, eventually, httpGet, projectContainers, projectNetworks, removeProjectImages, upLocal } from "../helpers/engine.js";
 import { failure } from "../helpers/failure.js";
 import { keepAsking } from "../helpers/keep-asking.js";
 import { copyExample } from "../helpers/project.js";
@@ -39,6 +39,7 @@ describe("production deploys without a gap (real engine)", () => {
   });
   afterAll(async () => {
     await downLocal(ex.dir);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 
@@ -130,6 +131,7 @@ describe("a first deploy that fails (real engine)", () => {
   const ex = copyExample({ app: "flask_blog.db:get_db()" });
   afterAll(async () => {
     await downLocal(ex.dir);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 

@@ -11,6 +11,7 @@ import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { deployProduction } from "./blue-green.js";
 import { stopIfAborted } from "./interrupted.js";
+import { recordRelease } from "./releases.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -20,6 +21,8 @@ export interface UpResult {
   project: string;
   engineCpus: number;
   workers: WorkerPlan;
+  /** Production: the release that now serves (`fdock releases`). */
+  release?: string;
 }
 
 /**
@@ -88,7 +91,16 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
     waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
   );
+  let release: string | undefined;
+  if (target.mode === "production") {
+    // The deploy has succeeded: a failure to record it is reported, not thrown.
+    release = await step(reporter, "record", "Record the release", () => recordRelease(stack)).then(
+      (r) => r?.id,
+      (e: Error) => void reporter.emit({ kind: "info", message: `the release was not recorded: ${e.message}` }),
+    );
+  }
   return {
+    release,
     url: `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
     port,
     mode: target.mode,
