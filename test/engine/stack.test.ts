@@ -8,7 +8,7 @@ import type { UpResult } from "../../src/core/stack/up.js";
 import { failure } from "../helpers/failure.js";
 import { keepAsking } from "../helpers/keep-asking.js";
 import { copyExample } from "../helpers/project.js";
-import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
+import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, removeProjectImages, upLocal } from "../helpers/engine.js";
 
 /** The production stack of the example app on the real engine, through real nginx and gunicorn. */
 describe("fdock up (production) on a real engine", () => {
@@ -26,6 +26,7 @@ describe("fdock up (production) on a real engine", () => {
       .split("\n").filter(Boolean);
   afterAll(async () => {
     await downLocal(ex.dir);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 
