@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { run, runSync, type Ran } from "./proc.ts";
 
 export const REPO = resolve(import.meta.dirname, "..");
@@ -110,20 +111,43 @@ export async function publishedPort(ws: Workspace, overrides: string[], service:
   return Number(m[1]);
 }
 
-/** The running app (gunicorn's service) and nginx containers: full id -> "app" or "nginx". */
+/**
+ * The running app (gunicorn's service), nginx and front containers: full id -> "app" or "nginx"
+ * (the front, fdock's production proxy in front of nginx, counts as nginx: both are the proxy's cost).
+ */
 export async function containers(ws: Workspace, overrides: string[]): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  for (const [service, label] of [["gunicorn", "app"], ["nginx", "nginx"]] as const) {
+  for (const [service, label] of [["gunicorn", "app"], ["nginx", "nginx"], ["front", "nginx"]] as const) {
     const r = await compose(ws, overrides, ["ps", "--quiet", "--no-trunc", service]);
     for (const id of r.out.trim().split("\n").filter(Boolean)) map.set(id, label);
   }
   return map;
 }
 
-/** Recreates gunicorn and nginx from the current images with the given overrides; waits until healthy. */
+/** Recreates gunicorn, nginx and the front from the current images with the given overrides; waits until healthy. */
 export async function recreate(ws: Workspace, overrides: string[]): Promise<number> {
-  await compose(ws, overrides, ["up", "--detach", "--wait", "--no-build", "--force-recreate", "--remove-orphans", "gunicorn", "nginx"]);
-  return publishedPort(ws, overrides, "nginx", 80);
+  await compose(ws, overrides, ["up", "--detach", "--wait", "--no-build", "--force-recreate", "--remove-orphans", "gunicorn", "nginx", "front"]);
+  return publishedPort(ws, overrides, "front", 80);
+}
+
+/** GETs url from `clients` loops (a new connection each time) until stop(); counts answers by status (0: none). */
+export function askDuring(url: string, clients = 4): { stop: () => Promise<Map<number, number>> } {
+  let asking = true;
+  const counts = new Map<number, number>();
+  const once = () => new Promise<number>((resolve) => {
+    const req = request(url, { headers: { Connection: "close" }, timeout: 10_000 }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); res.on("error", () => resolve(0)); });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+  const loops = Array.from({ length: clients }, async () => {
+    while (asking) {
+      const status = await once();
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+  return { stop: async () => { asking = false; await Promise.all(loops); return counts; } };
 }
 
 export interface ContextDump {

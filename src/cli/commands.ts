@@ -11,7 +11,7 @@ const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
  * dockerode over SSH). Without it: the local engine, refused while this shell (or `fdock use`)
  * points Docker at a machine, since compose would follow the context and dockerode would not.
  */
-async function engineTarget(opts: Options) {
+export async function engineTarget(opts: Options) {
   const env = process.env;
   if (opts.remote !== undefined && opts.remote !== false) {
     const { resolveRemote } = await import("../core/machine/active.js");

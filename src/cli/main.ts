@@ -98,6 +98,22 @@ export function buildProgram(): Command {
     .addHelpText("after", "\nExample:\n  fdock config --production")
     .action(run(async () => (await import("./commands.js")).configCommand));
 
+  program
+    .command("releases")
+    .description("list the app's releases on the engine (the last 5 production deploys), newest first")
+    .option("--remote [machine]", "on a machine (default: the active one)")
+    .addHelpText("after", "\nExample:\n  fdock releases --remote web")
+    .action(run(async () => (await import("./release-actions.js")).releasesCommand));
+
+  program
+    .command("rollback")
+    .description("switch the production stack back to a release, without a gap and without a build")
+    .argument("[release]", "a release id from `fdock releases` (default: the one before the current one)")
+    .addOption(new Option("-p, --port <port>", "the port the stack is published on (as given to `fdock up`)").argParser(portNumber))
+    .option("--remote [machine]", "on a machine (default: the active one)")
+    .addHelpText("after", "\nExamples:\n  fdock rollback --remote web\n  fdock rollback 20250101-120000")
+    .action(run(async () => (await import("./release-actions.js")).rollbackCommand));
+
   registerMachineCommands(program, run);
 
   return program;

@@ -7,7 +7,7 @@ import { httpGet } from "../helpers/engine.js";
 
 /**
  * Each worker model serves the example app: fdock renders the stack for it, and
- * testcontainers brings it up with compose (nginx on a random host port).
+ * testcontainers brings it up with compose (the front on a random host port).
  */
 describe.each(["sync", "gthread", "gevent"] as const)("the %s worker model", (workerClass) => {
   const ex = copyExample({ workers: { class: workerClass, count: 2, threads: 3 } });
@@ -19,10 +19,10 @@ describe.each(["sync", "gthread", "gevent"] as const)("the %s worker model", (wo
     await using env = await new DockerComposeEnvironment(stack.compose.bundleDir, COMPOSE_FILE)
       .withProjectName(ex.name)
       .withBuild()
-      .withWaitStrategy("nginx-1", Wait.forHealthCheck())
-      .up(["gunicorn", "nginx"]);
-    const nginx = env.getContainer("nginx-1");
-    const base = `http://${nginx.getHost()}:${nginx.getMappedPort(80)}`;
+      .withWaitStrategy("front-1", Wait.forHealthCheck())
+      .up(["gunicorn", "nginx", "front"]);
+    const front = env.getContainer("front-1");
+    const base = `http://${front.getHost()}:${front.getMappedPort(80)}`;
 
     const answers = await Promise.all(Array.from({ length: 6 }, () => httpGet(`${base}/api/io?ms=100`)));
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));

@@ -54,3 +54,13 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
   }
   throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
 }
+
+/** Removes every image a test project built or tagged (compose's builds, fdock's release tags and records). */
+export async function removeProjectImages(project: string): Promise<void> {
+  const ids = new Set<string>();
+  for (const label of [`com.docker.compose.project=${project}`, `dev.fdock.release.project=${project}`]) {
+    for (const id of (await docker("images", "-q", "--no-trunc", "--filter", `label=${label}`)).split("\n")) if (id) ids.add(id);
+  }
+  const refs = (await docker("images", "--format", "{{.Repository}}:{{.Tag}}")).split("\n").filter((r) => r.startsWith(`fdock-${project}-`));
+  await runArgv({ file: "docker", args: ["image", "rm", "--force", ...refs, ...ids] });
+}

@@ -16,7 +16,7 @@ interface ComposeFile {
 /** Paths in the compose file are relative to .fdock/, where it is written. */
 const PROJECT_ROOT = "..";
 
-export function imageName(project: Project, service: "gunicorn" | "nginx"): string {
+export function imageName(project: Project, service: "gunicorn" | "nginx" | "front"): string {
   return `fdock-${project.config.name}-${service}:latest`;
 }
 
@@ -83,8 +83,17 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
       dockerfile: `${BUNDLE_DIR}/nginx.Dockerfile`,
       args: { NGINX_IMAGE: config.images.nginx },
     },
-    ports: [publishSpec(target)],
   });
+  // Production: only the front publishes, so a new nginx can start beside the old one.
+  if (dev) nginx.ports = [publishSpec(target)];
+  if (dev) delete compose.services.front;
+  else {
+    Object.assign(compose.services.front!, {
+      image: imageName(project, "front"),
+      build: { context: ".", dockerfile: "front.Dockerfile", args: { NGINX_IMAGE: config.images.nginx } },
+      ports: [publishSpec(target)],
+    });
+  }
   if (dev && config.static) nginx.volumes = [`${PROJECT_ROOT}/${config.static.folder}:${STATIC_ROOT}:ro`];
 
   if (config.release) {

@@ -44,9 +44,24 @@ function extraServers(config: ProjectConfig): string {
   return blocks.join("\n");
 }
 
+/**
+ * Production: behind the front, the client's address comes from the front's X-Real-IP, believed
+ * only from private (Docker network) addresses. A client's own X-Forwarded-For is still not.
+ */
+function realIp(target: Target): string {
+  if (target.mode !== "production") return "";
+  return [
+    "    # Behind fdock's front (the only container that reaches this one): the client's address",
+    "    # is its X-Real-IP, believed from Docker's private ranges only.",
+    ...["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((range) => `    set_real_ip_from ${range};`),
+    "    real_ip_header X-Real-IP;",
+  ].join("\n");
+}
+
 export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
   const sync = plan.workerClass === "sync";
   return fill(readAsset("images/nginx/default.conf.tmpl"), {
+    real_ip: realIp(target),
     upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them. Idle ones close after 1 s,\n    # before gunicorn's 2 s, and so that a stopping gevent worker (which waits for them) stops soon.\n    keepalive 32;\n    keepalive_timeout 1s;",
     extra_servers: extraServers(config),
     listen_flags: config.server.names.length ? "" : " default_server",
@@ -72,6 +87,8 @@ export function renderNginxDockerfile(config: ProjectConfig): string {
  * The servers of nginx's upstream, a file of its own so that a redeploy can point nginx at one
  * container's address and back (src/core/stack/start.ts) without rebuilding the image.
  */
+export const NGINX_UPSTREAM_FILE = "/etc/nginx/fdock/upstream.conf";
+
 export function renderNginxUpstream(host = "gunicorn"): string {
   return `server ${host}:8000 fail_timeout=0;\n`;
 }
