@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../../src/core/stack/http-check.js";
 import { copyExample } from "../helpers/project.js";
-import { makeWorkstation, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
+import { hostExec, makeWorkstation, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
 
 /**
  * A stock Debian 12 server: bookworm's own apt sources only, so Docker's repository (which this
@@ -65,5 +65,20 @@ describe("a stock Debian 12 server (docker.io 20.10), with the generic driver", 
     expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "2" });
     const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "old"]);
     expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["gunicorn", "nginx"]);
+  });
+
+  it("says the machine's engine does not answer, with the next step, and provision brings it back", async () => {
+    const stop = await hostExec(host, 'kill "$(cat /var/run/docker.pid)"; i=0; while [ -e /var/run/docker.pid ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done');
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    const r = await ws.fdock(["-C", example.dir, "up", "--remote", "old"]);
+    expect(r.exitCode, out(r)).toBe(3);
+    expect(r.stderr).toContain(`No Docker engine answers on machine "old" (${host.ip})`);
+    expect(r.stderr).toContain("fdock machine provision old");
+    expect(r.stderr).not.toContain("This is a bug");
+    const provision = await ws.fdock(["machine", "provision", "old"]);
+    expect(provision.exitCode, out(provision)).toBe(0);
+    expect(out(provision)).toContain("starting dockerd in the background");
+    const again = await ws.fdock(["-C", example.dir, "up", "--remote", "old"]);
+    expect(again.exitCode, out(again)).toBe(0);
   });
 });
