@@ -46,9 +46,17 @@ describe("a stock Debian 12 server (docker.io 20.10), with the generic driver", 
     const images = [process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim", process.env.FDOCK_NGINX_IMAGE ?? "nginx:stable"];
     const load = await sh("sh", ["-c", `docker save "$1" "$2" | docker --context fdock-old load`, "sh", ...images], { env: ws.env });
     expect(load.exitCode, load.stderr).toBe(0);
+    // fdock's per-Dockerfile ignore file (gunicorn.Dockerfile.dockerignore) keeps .env out of the
+    // image: BuildKit in Engine 20.10 must read it too.
+    writeFileSync(join(example.dir, ".env"), "SECRET_KEY=not-for-the-image\n");
     const r = await ws.fdock(["-C", example.dir, "up", "--remote", "old"]);
     expect(r.exitCode, out(r)).toBe(0);
     expect(r.stdout).toContain(`http://${host.ip}:80/`);
+    const inImage = await sh("docker", ["--context", "fdock-old", "run", "--rm", "--entrypoint", "ls", `fdock-${example.name}-gunicorn:latest`, "-a", "/app", "/app/.fdock"], { env: ws.env });
+    expect(inImage.exitCode, inImage.stderr).toBe(0);
+    expect(inImage.stdout).toContain("fdock_wsgi.py");
+    expect(inImage.stdout).not.toContain(".env");
+    expect(inImage.stdout).not.toContain("compose.yaml");
     const compose = readFileSync(join(example.dir, ".fdock", "compose.yaml"), "utf8");
     expect(compose).not.toContain("start_interval");
     const health = await httpGet(`http://${host.ip}/healthz`);
