@@ -68,7 +68,7 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
     if (remote) reporter.emit({ kind: "info", message: `deploying to machine ${remote.name} (${remote.host})` });
     const result = await up(
       remote
-        ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
+        ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, machine: remote.name, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
         : {
             dir: dirOf(g),
             mode: opts.production ? "production" : "development",

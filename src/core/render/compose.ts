@@ -1,6 +1,7 @@
 import { parse, stringify } from "yaml";
 import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
+import { fitServicesToEngine } from "./engine-compat.js";
 import { STATIC_ROOT } from "./nginx-image.js";
 import { BUNDLE_DIR, type Target } from "./target.js";
 import { readAsset } from "./templates.js";
@@ -109,6 +110,7 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
     delete compose.services.release;
   }
 
+  fitServicesToEngine(compose.services, target.engine);
   const volumes = dev ? {} : Object.fromEntries(config.persistent.map((p) => [volumeName(p), {}]));
   const out: ComposeFile = { name: config.name, services: compose.services, networks: compose.networks };
   if (Object.keys(volumes).length) out.volumes = volumes;

@@ -1,3 +1,5 @@
+import type { EngineCapabilities } from "../engine/capabilities.js";
+
 /** Facts about where a stack will run, decided outside the renderers and passed in. */
 export interface Target {
   /** development mounts the source and reloads; production bakes everything into images. */
@@ -11,6 +13,8 @@ export interface Target {
    * mounted source is readable (a 0700 or 0750 home) and what the app writes there is the user's.
    */
   devUser?: string;
+  /** What the engine's version allows; absent: a current engine (CURRENT_ENGINE). */
+  engine?: EngineCapabilities;
 }
 
 /** Files fdock writes under the project's .fdock/ folder, by name. */
