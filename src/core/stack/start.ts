@@ -1,10 +1,12 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UserError } from "../errors.js";
+import { HealthCheckError, UserError } from "../errors.js";
+import { healthRule } from "../project/health.js";
 import { imageName } from "../render/compose.js";
 import { renderNginxUpstream } from "../render/nginx-image.js";
 import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
 import { isPortConflict, portTakenError, unreadableSource, workerTraceback } from "./failures.js";
+import { hintForFailure, seenInFailure, UnhealthyApp, waitWatchingHealth } from "./health-watch.js";
 import type { Stack } from "./prepare.js";
 
 /**
@@ -69,20 +71,22 @@ function reloadNginx(stack: Stack, nginx: Docker.ContainerInfo): Promise<unknown
  */
 async function replaceGunicorn(stack: Stack, old: Docker.ContainerInfo, nginx: Docker.ContainerInfo): Promise<void> {
   try {
-    await stack.compose.upGunicornBeside();
+    await watchingHealth(stack, () => stack.compose.upGunicornBeside());
   } catch (e) {
-    if (!(e instanceof ComposeFailure)) throw e;
+    if (!(e instanceof ComposeFailure) && !(e instanceof UnhealthyApp)) throw e;
     const fresh = (await runningContainers(stack, "gunicorn", true)).filter((c) => c.Id !== old.Id);
     const logs = stripAnsi(await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => ""));
     // Only the new container's lines: compose prefixes each with its service-number name.
     const prefixes = fresh.map((c) => (c.Names[0] ?? "").replace(/^\/?/, "").replace(`${stack.project.config.name}-`, ""));
     const own = logs.split("\n").filter((l) => prefixes.some((p) => p && l.startsWith(`${p} `))).join("\n");
     await Promise.all(fresh.map((c) => stack.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    if (e instanceof UnhealthyApp) await e.settled();
     const traceback = workerTraceback(own);
-    throw new UserError(
-      "The new version did not become healthy, so fdock removed it: the running version still serves.",
-      `Its output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-      traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(own || logs, 40) || lastLines(e.output, 20),
+    throw new HealthCheckError(
+      `The new version did not become healthy${seenInFailure(e)}, so fdock removed it: the running version still serves.`,
+      hintForFailure(e, healthRule(stack.project.config)) ??
+        `Its output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
+      traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(own || logs, 40) || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""),
     );
   }
   const next = (await runningContainers(stack, "gunicorn")).find((c) => c.Id !== old.Id);
@@ -138,11 +142,11 @@ function internalAddress(stack: Stack, c: Docker.ContainerInfo): string | undefi
 
 async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo | undefined): Promise<void> {
   try {
-    await stack.compose.upGunicorn();
+    await watchingHealth(stack, () => stack.compose.upGunicorn());
     if (nginx) await reloadNginx(stack, nginx);
     else await stack.compose.upNginx();
   } catch (e) {
-    if (!(e instanceof ComposeFailure)) throw e;
+    if (!(e instanceof ComposeFailure) && !(e instanceof UnhealthyApp)) throw e;
     if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
     const gunicornLogs = await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => "");
     const nginxLogs = await stack.compose.logs(["nginx"], { tail: 20 }).catch(() => "");
@@ -152,12 +156,25 @@ async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo | undefi
       .join("\n\n");
     // Leave nothing half-started; named volumes (the app's data) are kept.
     await stack.compose.down(false).catch(() => undefined);
+    if (e instanceof UnhealthyApp) await e.settled();
     const unreadable = stack.target.mode === "development" ? unreadableSource(stack.project.dir, gunicornLogs, stack.target.devUser) : null;
-    if (unreadable) throw new UserError(unreadable.message, unreadable.hint, logs || lastLines(e.output, 20));
-    throw new UserError(
-      "The app did not become healthy, so fdock stopped the stack again.",
-      `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-      logs || lastLines(e.output, 20),
+    if (unreadable) throw new UserError(unreadable.message, unreadable.hint, logs || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""));
+    throw new HealthCheckError(
+      `The app did not become healthy${seenInFailure(e)}, so fdock stopped the stack again.`,
+      hintForFailure(e, healthRule(stack.project.config)) ??
+        `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
+      logs || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""),
     );
   }
+}
+
+/**
+ * Runs a compose wait for gunicorn while src/core/stack/health-watch.ts watches the containers it
+ * starts (not the ones already there): a definitive failure ends the wait at once (UnhealthyApp).
+ */
+async function watchingHealth<T>(stack: Stack, wait: () => Promise<T>): Promise<T> {
+  const existing = await runningContainers(stack, "gunicorn", true);
+  const rule = healthRule(stack.project.config);
+  const exclude = new Set(existing.map((c) => c.Id));
+  return waitWatchingHealth({ docker: stack.docker, project: stack.project.config.name, service: "gunicorn", rule, exclude }, wait);
 }
