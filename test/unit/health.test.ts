@@ -1,4 +1,11 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { PassThrough } from "node:stream";
+import { reportError } from "../../src/cli/errors.js";
+import { HealthCheckError } from "../../src/core/errors.js";
+import { explainServeFailure } from "../../src/core/stack/failures.js";
+import { HttpWaitTimeout, waitForHttp } from "../../src/core/stack/http-check.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/core/project/config-file.js";
 import { healthRule, isHealthyStatus } from "../../src/core/project/health.js";
@@ -119,5 +126,39 @@ describe("the health watcher's reading of the container's health log", () => {
     expect(verdictOf(crashed, undefined, byDefault)).toBeNull();
     expect(verdictOf(crashed, reading([]), byDefault)).toBeNull();
     expect(verdictOf(crashed, crashed, byDefault)).toEqual({ kind: "exited", exitCode: 3, restarts: 1 });
+  });
+});
+
+describe("the check through nginx is a typed error with a next step", () => {
+  it("a path that keeps answering 404: exit 4, the status, the rule and where to look; no stack", async () => {
+    const server = createServer((_req, res) => { res.statusCode = 404; res.end("nope"); });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+    try {
+      const timeout = await waitForHttp(url, {}, 300, 400).catch((e: unknown) => e);
+      expect(timeout).toBeInstanceOf(HttpWaitTimeout);
+      const rule = healthRule({ health: { path: "/healthz", explicit: true } });
+      const e = explainServeFailure(timeout, rule, "203.0.113.7") as HealthCheckError;
+      expect(e).toBeInstanceOf(HealthCheckError);
+      expect(e.exitCode).toBe(4);
+      expect(e.message).toBe(`gunicorn is healthy, but ${url} answered 404 through nginx for 0.3 s: fdock needs a 2xx or 3xx answer to GET /healthz.`);
+      expect(e.hint).toContain("health.path");
+      expect(e.hint).toContain("fdock logs nginx --remote");
+      const out = new PassThrough();
+      expect(reportError(e, out, false)).toBe(4);
+      expect(String(out.read())).not.toMatch(/\bat .*\.js:\d+/);
+      // The default rule takes the same 404 as healthy.
+      expect((await waitForHttp(url, {}, 300, healthRule({ health: { path: "/", explicit: false } }).below)).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("nothing answering on a machine points at its firewall", async () => {
+    const timeout = new HttpWaitTimeout("http://203.0.113.7:80/", 30_000, null, "connect ECONNREFUSED 203.0.113.7:80");
+    const e = explainServeFailure(timeout, healthRule({ health: { path: "/", explicit: false } }), "203.0.113.7") as HealthCheckError;
+    expect(e.message).toBe("gunicorn is healthy, but nothing answered http://203.0.113.7:80/ through nginx within 30 s (last: connect ECONNREFUSED 203.0.113.7:80).");
+    expect(e.hint).toContain("firewall");
+    expect(explainServeFailure(new Error("other"), healthRule({ health: { path: "/", explicit: false } }))).toEqual(new Error("other"));
   });
 });
