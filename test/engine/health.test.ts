@@ -73,4 +73,19 @@ describe("a health check that works on any Flask app", () => {
     expect(await projectContainers(ex.name)).toEqual([]);
     expect(await projectNetworks(ex.name)).toEqual([]);
   });
+
+  it("a redeploy whose health route answers 404 is reported within 15 s and the running version keeps serving", async () => {
+    const ex = copyExample({ release: null });
+    cleanups.push(ex.cleanup, () => downLocal(ex.dir));
+    const first = await upLocal(ex.dir);
+    const config = join(ex.dir, "fdock.yaml");
+    writeFileSync(config, readFileSync(config, "utf8").replace("path: /healthz", "path: /missing"));
+    const deadline = stepDeadline("start", 15_000);
+    const deploy = up({ dir: ex.dir, mode: "production", port: 0, publishHost: "127.0.0.1" }, deadline.reporter);
+    const e = await failure(Promise.race([deploy, deadline.expired])).finally(deadline.cancel);
+    expect(e.exitCode).toBe(4);
+    expect(e.message).toBe("The new version did not become healthy (GET /missing answered 404), so fdock removed it: the running version still serves.");
+    expect((await httpGet(`http://127.0.0.1:${first.port}/healthz`)).status).toBe(200);
+    expect((await projectContainers(ex.name)).filter((n) => n.includes("gunicorn"))).toHaveLength(1);
+  });
 });
