@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import { PrecheckError } from "../errors.js";
 import { engineCapabilities, isSupportedEngine, type EngineCapabilities } from "./capabilities.js";
 import { EngineTooOldError, EngineUnreachableError, type EngineLocation } from "./engine-errors.js";
+import { sshEngineOptions } from "./ssh-dial.js";
 
 /** What fdock needs to know about the Docker engine a stack will run on. */
 export interface EngineFacts {
@@ -31,7 +32,8 @@ export function engineOptions(dockerHost: string | undefined): Docker.DockerOpti
     case "https:":
       return { protocol: "https", host: url.hostname, port: Number(url.port) || 2376 };
     case "ssh:":
-      return { protocol: "ssh", host: url.hostname, port: Number(url.port) || 22, username: url.username || undefined };
+      // Through ssh-agent, as the docker CLI does with a bare ssh:// DOCKER_HOST.
+      return sshEngineOptions({ host: url.hostname, port: Number(url.port) || 22, username: url.username || undefined, agent: process.env.SSH_AUTH_SOCK });
     default:
       throw new PrecheckError(`DOCKER_HOST=${dockerHost} is not an address fdock understands.`, "Use unix://PATH, tcp://HOST:PORT or ssh://USER@HOST.");
   }

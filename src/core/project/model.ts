@@ -10,6 +10,8 @@ export const DEFAULT_PYTHON_IMAGE = "python:3.12-slim";
 export const DEFAULT_NGINX_IMAGE = "nginx:stable";
 export const CONFIG_FILE = "fdock.yaml";
 export const CONFIG_VERSION = 1;
+/** What the health check asks when fdock.yaml sets no health.path. */
+export const DEFAULT_HEALTH_PATH = "/";
 
 const appTarget = z
   .string()
@@ -67,9 +69,14 @@ export const projectSchema = z.strictObject({
   release: z.string().min(1).nullable().default(null),
   /** Paths under the app folder kept on named volumes across redeploys. */
   persistent: z.array(relPath).default([]),
+  /**
+   * The gunicorn health check. Without a path it asks "/" and any answer below 500 counts (the
+   * app imported and routes requests); a path set here must answer 2xx or 3xx (src/core/project/health.ts).
+   */
   health: z
-    .strictObject({ path: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/"').default("/healthz") })
-    .default({ path: "/healthz" }),
+    .strictObject({ path: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/"').nullish() })
+    .transform((h) => ({ path: h.path ?? DEFAULT_HEALTH_PATH, explicit: h.path != null }))
+    .prefault({}),
   port: z.number().int().min(0).max(65535).default(8080),
 });
 

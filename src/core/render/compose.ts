@@ -1,4 +1,5 @@
 import { parse, stringify } from "yaml";
+import { healthRule } from "../project/health.js";
 import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { fitServicesToEngine } from "./engine-compat.js";
@@ -33,6 +34,7 @@ export function gunicornEnvironment(project: Project, plan: WorkerPlan, target: 
     FDOCK_WORKERS: String(plan.workers),
     FDOCK_TIMEOUT: String(plan.timeout),
     FDOCK_HEALTH_PATH: project.config.health.path,
+    FDOCK_HEALTH_BELOW: String(healthRule(project.config).below),
   };
   if (plan.workerClass === "gthread") env.FDOCK_THREADS = String(plan.threads);
   if (plan.workerClass === "gevent") env.FDOCK_WORKER_CONNECTIONS = String(plan.connections);

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UserError } from "../errors.js";
+import { HealthCheckError, UserError } from "../errors.js";
+import { healthRule } from "../project/health.js";
 import { FRONT_UPSTREAM_FILE, renderFrontUpstream } from "../render/front.js";
 import { NGINX_UPSTREAM_FILE, renderNginxUpstream } from "../render/nginx-image.js";
 import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
@@ -8,7 +9,8 @@ import { isPortConflict, portTakenError, workerTraceback } from "./failures.js";
 import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
 import { clearStrays, findLive, isRunning, nameOf, removeContainer, type Live } from "./live.js";
 import type { Stack } from "./prepare.js";
-import { currentness, runningContainers, startOrExplain } from "./start.js";
+import { hintForFailure, seenInFailure, UnhealthyApp } from "./health-watch.js";
+import { currentness, runningContainers, startOrExplain, watchingHealth } from "./start.js";
 import { pointUpstream } from "./upstreams.js";
 
 type Container = Docker.ContainerInfo;
@@ -86,6 +88,8 @@ async function blueGreen(stack: Stack, live: Serving, change: { gunicorn: boolea
     if (switched) throw e;
     const explained = await explainNewVersion(stack, e, started);
     await Promise.all(started.map((c) => removeContainer(stack, c, 0)));
+    // compose's own wait ends once the containers it waits on are gone.
+    if (e instanceof UnhealthyApp) await e.settled();
     if (change.gunicorn && !change.nginx) {
       // The live nginx may have been asked to take the new gunicorn and refused: back to the name.
       await pointUpstream(stack.docker, live.nginx.Id, NGINX_UPSTREAM_FILE, renderNginxUpstream()).catch(() => undefined);
@@ -108,7 +112,10 @@ async function blueGreen(stack: Stack, live: Serving, change: { gunicorn: boolea
 /** Starts a second container of a service beside `old`; `started` gets it even when it fails. */
 async function startBeside(stack: Stack, service: "gunicorn" | "nginx", old: Container, started: Container[]): Promise<Container> {
   try {
-    await stack.compose.upBeside(service);
+    // A new gunicorn's health is watched: a definitive failure (404 on the health path, a crash
+    // loop) ends the wait at once instead of after compose's start period.
+    if (service === "gunicorn") await watchingHealth(stack, () => stack.compose.upBeside(service));
+    else await stack.compose.upBeside(service);
   } finally {
     started.push(...(await runningContainers(stack, service, true)).filter((c) => c.Id !== old.Id));
   }
@@ -130,7 +137,7 @@ async function upFront(stack: Stack): Promise<void> {
 /** What the user is told when the new version did not take over; the running one still serves. */
 async function explainNewVersion(stack: Stack, e: unknown, started: Container[]): Promise<unknown> {
   if (e instanceof DeployInterrupted) return new DeployInterrupted("fdock removed the new version before switching to it: the running version still serves.");
-  if (!(e instanceof ComposeFailure)) {
+  if (!(e instanceof ComposeFailure) && !(e instanceof UnhealthyApp)) {
     return new UserError(
       "The new version could not be switched to, so fdock removed it: the running version still serves.",
       "Run the command again; if it fails the same way, `fdock logs nginx` shows why nginx refused it.",
@@ -143,9 +150,10 @@ async function explainNewVersion(stack: Stack, e: unknown, started: Container[])
   const prefixes = started.map((c) => nameOf(c).replace(`${stack.project.config.name}-`, ""));
   const own = logs.split("\n").filter((l) => prefixes.some((p) => p && l.startsWith(`${p} `))).join("\n");
   const traceback = service === "gunicorn" ? workerTraceback(own) : null;
-  return new UserError(
-    "The new version did not become healthy, so fdock removed it: the running version still serves.",
-    `Its output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-    traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(own || logs, 40) || lastLines(e.output, 20),
+  return new HealthCheckError(
+    `The new version did not become healthy${seenInFailure(e)}, so fdock removed it: the running version still serves.`,
+    hintForFailure(e, healthRule(stack.project.config)) ??
+      `Its output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
+    traceback ? `gunicorn could not load the app:\n${traceback}` : lastLines(own || logs, 40) || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""),
   );
 }

@@ -1,7 +1,9 @@
 import { statSync } from "node:fs";
-import { PrecheckError, UserError } from "../errors.js";
+import { HealthCheckError, PrecheckError, UserError } from "../errors.js";
+import { describeRule, healthHint, type HealthRule } from "../project/health.js";
 import type { Project } from "../project/model.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
+import { HttpWaitTimeout } from "./http-check.js";
 
 /** Turns a failed image build into what the user should do about it. */
 export function explainBuildFailure(e: unknown, project: Project): unknown {
@@ -72,5 +74,30 @@ export function unreadableSource(projectDir: string, logs: string, devUser: stri
   return new UserError(
     `The development container${devUser ? ` (user ${devUser})` : ""} cannot read the project folder ${projectDir} (mode ${mode}, owner ${owner}).`,
     `Docker maps users differently on this engine (rootless Docker or userns-remap). Let it read the folder (\`chmod o+rX ${projectDir}\`), or use \`fdock up --production\`, which copies the code into the image.`,
+  );
+}
+
+/**
+ * The check through nginx after gunicorn became healthy gave up: what it saw, and where to look.
+ * Anything other than its timeout is returned as it is.
+ */
+export function explainServeFailure(e: unknown, rule: HealthRule, remoteHost?: string): unknown {
+  if (!(e instanceof HttpWaitTimeout)) return e;
+  const within = `within ${e.timeoutMs / 1000} s`;
+  const logs = `\`fdock logs nginx${remoteHost ? " --remote" : ""}\` and \`fdock logs gunicorn${remoteHost ? " --remote" : ""}\``;
+  if (e.lastStatus === null) {
+    return new HealthCheckError(
+      `gunicorn is healthy, but nothing answered ${e.url} through nginx ${within} (last: ${e.last}).`,
+      remoteHost
+        ? `The stack runs on ${remoteHost}; check that its port is open to this computer (the host's firewall; on EC2, the security group), then run the command again. The services' output: ${logs}.`
+        : `Check what the services printed: ${logs}, and \`fdock ps\`.`,
+    );
+  }
+  const status = e.lastStatus;
+  return new HealthCheckError(
+    `gunicorn is healthy, but ${e.url} answered ${status} through nginx for ${e.timeoutMs / 1000} s: fdock needs ${describeRule(rule)}.`,
+    status === 502 || status === 504
+      ? `nginx could not reach gunicorn: see ${logs}.`
+      : `${healthHint(rule, status)} See ${logs}.`,
   );
 }

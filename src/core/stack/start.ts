@@ -1,10 +1,12 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UserError } from "../errors.js";
+import { HealthCheckError, UserError } from "../errors.js";
+import { healthRule } from "../project/health.js";
 import { imageName } from "../render/compose.js";
 import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
 import { isPortConflict, portTakenError, unreadableSource, workerTraceback } from "./failures.js";
 import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
+import { hintForFailure, seenInFailure, UnhealthyApp, waitWatchingHealth } from "./health-watch.js";
 import type { Stack } from "./prepare.js";
 
 /**
@@ -68,7 +70,7 @@ function reloadNginx(stack: Stack, nginx: Docker.ContainerInfo): Promise<unknown
  */
 export async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo | undefined, signal?: AbortSignal): Promise<void> {
   try {
-    await stack.compose.upGunicorn();
+    await watchingHealth(stack, () => stack.compose.upGunicorn());
     stopIfAborted(signal);
     if (nginx) await reloadNginx(stack, nginx);
     else await stack.compose.upNginx();
@@ -79,7 +81,7 @@ export async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo |
       await stack.compose.down(false).catch(() => undefined);
       throw e;
     }
-    if (!(e instanceof ComposeFailure)) throw e;
+    if (!(e instanceof ComposeFailure) && !(e instanceof UnhealthyApp)) throw e;
     if (isPortConflict(e)) throw portTakenError(stack.target.publish.port);
     const gunicornLogs = await stack.compose.logs(["gunicorn"], { tail: 400 }).catch(() => "");
     const nginxLogs = await stack.compose.logs(["nginx"], { tail: 20 }).catch(() => "");
@@ -89,12 +91,25 @@ export async function startOrExplain(stack: Stack, nginx: Docker.ContainerInfo |
       .join("\n\n");
     // Leave nothing half-started; named volumes (the app's data) are kept.
     await stack.compose.down(false).catch(() => undefined);
+    if (e instanceof UnhealthyApp) await e.settled();
     const unreadable = stack.target.mode === "development" ? unreadableSource(stack.project.dir, gunicornLogs, stack.target.devUser) : null;
-    if (unreadable) throw new UserError(unreadable.message, unreadable.hint, logs || lastLines(e.output, 20));
-    throw new UserError(
-      "The app did not become healthy, so fdock stopped the stack again.",
-      `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
-      logs || lastLines(e.output, 20),
+    if (unreadable) throw new UserError(unreadable.message, unreadable.hint, logs || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""));
+    throw new HealthCheckError(
+      `The app did not become healthy${seenInFailure(e)}, so fdock stopped the stack again.`,
+      hintForFailure(e, healthRule(stack.project.config)) ??
+        `The services' output is above: an import error or a failing ${stack.project.config.health.path} is the usual cause. Fix it and run the command again.`,
+      logs || (e instanceof ComposeFailure ? lastLines(e.output, 20) : ""),
     );
   }
+}
+
+/**
+ * Runs a compose wait for gunicorn while src/core/stack/health-watch.ts watches the containers it
+ * starts (not the ones already there): a definitive failure ends the wait at once (UnhealthyApp).
+ */
+export async function watchingHealth<T>(stack: Stack, wait: () => Promise<T>): Promise<T> {
+  const existing = await runningContainers(stack, "gunicorn", true);
+  const rule = healthRule(stack.project.config);
+  const exclude = new Set(existing.map((c) => c.Id));
+  return waitWatchingHealth({ docker: stack.docker, project: stack.project.config.name, service: "gunicorn", rule, exclude }, wait);
 }

@@ -2,9 +2,10 @@ import type Docker from "dockerode";
 import { connect } from "node:net";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
+import { healthRule } from "../project/health.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, portTakenError, unreadableSource } from "./failures.js";
+import { explainBuildFailure, explainServeFailure, portTakenError, unreadableSource } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
@@ -90,8 +91,11 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   const port = target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
+  const rule = healthRule(project.config);
   await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
-    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
+    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below).catch((e: unknown) => {
+      throw explainServeFailure(e, rule, opts.remoteHost);
+    }),
   );
   let release: string | undefined;
   if (target.mode === "production") {
