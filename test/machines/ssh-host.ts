@@ -3,6 +3,7 @@
  * from test/fixtures/ssh-host) and an isolated workstation (HOME, FDOCK_HOME, DOCKER_CONFIG in
  * a temp folder) from which the fdock CLI runs as a child process.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,7 +12,8 @@ import { runArgv, type RunResult } from "../../src/core/exec.js";
 export const ROOT = resolve(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/ssh-host");
 export const PREFIX = "fdock-test-machines-";
-const IMAGE = `${PREFIX}ssh-host:latest`;
+/** One fixture image per base image: runs against different stand-ins never retag each other's. */
+const imageFor = (base: string) => `${PREFIX}ssh-host:${createHash("sha256").update(base).digest("hex").slice(0, 12)}`;
 
 export async function sh(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return runArgv({ file, args }, { env: opts.env, input: opts.input, timeoutMs: opts.timeoutMs ?? 300_000 });
@@ -92,11 +94,12 @@ export interface SshHost {
 /** Builds the fixture image (cached after the first time) and starts one host trusting `publicKey`. */
 export async function startSshHost(publicKey: string): Promise<SshHost> {
   const base = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
-  await must("docker", ["build", "-q", "-t", IMAGE, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, FIXTURE]);
+  const image = imageFor(base);
+  await must("docker", ["build", "-q", "-t", image, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, FIXTURE]);
   const name = `${PREFIX}host-${process.pid}`;
   const volume = `${PREFIX}varlib-${process.pid}`;
   await sh("docker", ["rm", "-f", "-v", name]);
-  await must("docker", ["run", "-d", "--privileged", "--name", name, "--hostname", name, "-v", `${volume}:/var/lib/docker`, "-e", `AUTHORIZED_KEY=${publicKey}`, IMAGE]);
+  await must("docker", ["run", "-d", "--privileged", "--name", name, "--hostname", name, "-v", `${volume}:/var/lib/docker`, "-e", `AUTHORIZED_KEY=${publicKey}`, image]);
   const ip = await must("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name]);
   // sshd is up once the host keys exist and it logs that it listens.
   for (let i = 0; i < 100; i++) {
