@@ -55,6 +55,8 @@ describe("requirements are installed by pip from a real package index", () => {
     await build({ dir: ex.dir, mode: "production", publishHost: "127.0.0.1" }, silentReporter);
     const image = `fdock-${ex.name}-gunicorn:latest`;
     const code = [
+      // What gunicorn's gevent worker does first: gevent resolves its plugins' requirements through pkg_resources.
+      "from gevent import monkey; monkey.patch_all()",
       "import importlib.metadata as m, flask, gunicorn, gevent",
       "for name, mod in (('flask', flask), ('gunicorn', gunicorn), ('gevent', gevent)):",
       "    d = m.distribution(name)",
