@@ -13,9 +13,12 @@ import { run, runSync, type Ran } from "./proc.ts";
 export const REPO = resolve(import.meta.dirname, "..");
 export const EXAMPLE = join(REPO, "examples/flask-blog");
 export const FDOCK_BIN = join(REPO, "dist/cli/bin.js");
-/** Every compose project the bench makes starts with this (shared engine etiquette). */
-export const PROJECT = "fdock-bench-blog";
-export const NAIVE_IMAGE = "fdock-bench-naive-gunicorn:latest";
+/**
+ * Every compose project the bench makes starts with "fdock-bench-" (shared engine etiquette); the
+ * pid keeps two benches on one engine from replacing each other's containers.
+ */
+export const PROJECT = `fdock-bench-blog-${process.pid}`;
+export const NAIVE_IMAGE = `fdock-bench-naive-gunicorn-${process.pid}:latest`;
 /** The size of the file planted in the copy's .venv: what a naive build context would carry. */
 export const VENV_BLOB_BYTES = 32 * 1024 * 1024;
 
@@ -192,4 +195,34 @@ export function contextSent(progress: string, service: string): number | null {
     total = Number(m[1]) * mult; // the last line carries the final count
   }
   return total;
+}
+
+/**
+ * How long one service's `RUN pip install` step took, from BuildKit's plain progress output:
+ * "#12 [gunicorn 3/5] RUN pip install …" … "#12 DONE 6.2s"; 0 when the step came from the cache,
+ * null when the output holds no such step.
+ */
+export function pipStepMs(progress: string, service: string): number | null {
+  const id = new RegExp(`^#(\\d+) \\[${service}[^\\]]*\\] RUN pip install`, "m").exec(progress)?.[1];
+  if (!id) return null;
+  if (new RegExp(`^#${id} CACHED`, "m").test(progress)) return 0;
+  const done = new RegExp(`^#${id} DONE ([\\d.]+)s`, "m").exec(progress);
+  return done ? Number(done[1]) * 1000 : null;
+}
+
+/** The requests that did not get a 200 while a redeploy ran: GETs url over and over until stopped. */
+export function keepAsking(url: () => string): { stop: () => Promise<{ asked: number; failed: number }> } {
+  let asking = true;
+  let asked = 0;
+  let failed = 0;
+  const loop = (async () => {
+    while (asking) {
+      const ok = await fetch(url(), { signal: AbortSignal.timeout(5000), headers: { connection: "close" } })
+        .then(async (r) => { await r.arrayBuffer(); return r.status === 200; }, () => false);
+      asked++;
+      if (!ok) failed++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return { stop: async () => { asking = false; await loop; return { asked, failed }; } };
 }

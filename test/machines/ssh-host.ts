@@ -3,6 +3,7 @@
  * from test/fixtures/ssh-host) and an isolated workstation (HOME, FDOCK_HOME, DOCKER_CONFIG in
  * a temp folder) from which the fdock CLI runs as a child process.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +13,8 @@ import { runArgv, type RunResult } from "../../src/core/exec.js";
 export const ROOT = resolve(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/ssh-host");
 export const PREFIX = "fdock-test-machines-";
+/** One fixture image per base image and apt sources: runs against different stand-ins never retag each other's. */
+const imageFor = (base: string, sources: string) => `${PREFIX}ssh-host:${sources}-${createHash("sha256").update(base).digest("hex").slice(0, 12)}`;
 
 export async function sh(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return runArgv({ file, args }, { env: opts.env, input: opts.input, timeoutMs: opts.timeoutMs ?? 300_000 });
@@ -98,7 +101,7 @@ export type HostSources = "trixie" | "bookworm";
 /** Builds the fixture image (cached after the first time) and starts one host trusting `publicKey`. */
 export async function startSshHost(publicKey: string, sources: HostSources = "trixie"): Promise<SshHost> {
   const base = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
-  const image = `${PREFIX}ssh-host:${sources}`;
+  const image = imageFor(base, sources);
   const extraSuite = sources === "trixie" ? "trixie" : "";
   await must("docker", ["build", "-q", "-t", image, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, "--build-arg", `EXTRA_SUITE=${extraSuite}`, FIXTURE]);
   const name = `${PREFIX}host-${sources}-${process.pid}`;

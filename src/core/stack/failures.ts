@@ -4,6 +4,7 @@ import { describeRule, healthHint, type HealthRule } from "../project/health.js"
 import type { Project } from "../project/model.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
 import { HttpWaitTimeout } from "./http-check.js";
+import { pipFailure } from "./pip-failure.js";
 
 /** Turns a failed image build into what the user should do about it. */
 export function explainBuildFailure(e: unknown, project: Project): unknown {
@@ -20,6 +21,21 @@ export function explainBuildFailure(e: unknown, project: Project): unknown {
   }
   if (/pip install/.test(out) && /(ERROR: |No matching distribution|Could not find a version)/.test(out)) {
     const file = project.requirements.kind === "none" ? "your dependencies" : project.requirements.path;
+    const pip = pipFailure(out);
+    if (pip?.unreachable) {
+      return new UserError(
+        `Installing the app's dependencies failed (pip install of ${file}): pip could not reach the package index ${pip.index} for ${pip.requirement}.`,
+        `The image build could not connect to ${pip.index}. Check the engine's network (or its proxy) and the index pip is given (PIP_INDEX_URL in the environment of ${project.config.images.python}, or a pip.conf), then run the command again. Nothing was replaced: the running app (if any) still serves.`,
+        detail,
+      );
+    }
+    if (pip) {
+      return new UserError(
+        `Installing the app's dependencies failed (pip install of ${file}): pip found no distribution for ${pip.requirement} on ${pip.index}.`,
+        `Check the name and version of ${pip.requirement} in ${file}: pip's error is above. Nothing was replaced: the running app (if any) still serves.`,
+        detail,
+      );
+    }
     return new UserError(
       `Installing the app's dependencies failed (pip install of ${file}).`,
       `Check ${file}: pip's error is above. The image installs it on ${project.config.images.python}.`,
