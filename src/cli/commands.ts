@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { GlobalOptions } from "./main.js";
 import { printJson, withReporter, type Options } from "./action.js";
 import type { CliReporter } from "./reporters.js";
+import { withInterrupt } from "./interrupt.js";
 
 const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
 
@@ -66,7 +67,10 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
   return withReporter(g, async (reporter) => {
     const remote = await engineTarget(opts);
     if (remote) reporter.emit({ kind: "info", message: `deploying to machine ${remote.name} (${remote.host})` });
-    const result = await up(
+    const result = await withInterrupt(
+      reporter,
+      { first: "stopping after the current step; the running version (if any) keeps serving.", second: "A deploy lock left behind is taken over by the next `fdock up` from this computer." },
+      (signal) => up(
       remote
         ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
         : {
@@ -78,7 +82,8 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
           },
       reporter,
       remote?.docker,
-    );
+      signal,
+    ));
     await reporter.flush();
     if (g.json) return printJson(result);
     process.stdout.write(`${result.project} is serving at ${result.url} (${result.mode})\n`);

@@ -9,6 +9,7 @@ import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
+import { stopIfAborted } from "../interrupt.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -21,8 +22,9 @@ export interface UpResult {
 }
 
 /** Build, release, start and wait until nginx serves the app's health path. */
-export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker): Promise<UpResult> {
+export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker, signal?: AbortSignal): Promise<UpResult> {
   const stack = await step(reporter, "render", "Render images and compose file", () => prepareStack(opts, docker));
+  stopIfAborted(signal, "Stopped before the deploy began: nothing was changed.");
   reporter.emit({
     kind: "info",
     message: `engine has ${stack.engine.cpus} CPUs: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
@@ -30,20 +32,26 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
-    return await deploy(stack, opts, reporter);
+    return await deploy(stack, opts, reporter, signal);
+  } catch (e) {
+    // Ctrl-C also reaches compose (same process group): its failure is the interruption.
+    stopIfAborted(signal, "Stopped: the deploy was interrupted (Ctrl-C).", "`fdock ps` shows what runs; `fdock up` deploys again.");
+    throw e;
   } finally {
     await lock.release();
   }
 }
 
 /** Everything after the render, while this process holds the project's deploy lock. */
-async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Promise<UpResult> {
+async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, signal?: AbortSignal): Promise<UpResult> {
   const { project, compose, target } = stack;
+  const between = () => stopIfAborted(signal, "Stopped between steps: nothing was replaced; the running version (if any) still serves.");
 
   if (target.publish.port !== 0) {
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
     await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
   }
+  between();
   await step(reporter, "build", "Build gunicorn and nginx images", async () => {
     try {
       await compose.build();
@@ -51,6 +59,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
       throw explainBuildFailure(e, project);
     }
   });
+  between();
   if (project.config.release) {
     await step(reporter, "release", `Release: ${project.config.release}`, async () => {
       try {
@@ -67,6 +76,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
       }
     });
   }
+  between();
   await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
   const port = target.publish.port || (await compose.publishedPort("nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
