@@ -180,7 +180,7 @@ async function deployNaive(ws: Workspace, v: string): Promise<Redeploy> {
 }
 
 async function teardown(ws: Workspace): Promise<void> {
-  await fdock(ws, ["down", "--volumes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
+  await fdock(ws, ["down", "--volumes", "--yes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
   await compose(ws, ["naive"], ["down", "--volumes", "--remove-orphans"], 120_000).catch(() => undefined);
   await run("docker", ["image", "rm", "--force", `fdock-${PROJECT}-gunicorn:latest`, `fdock-${PROJECT}-nginx:latest`, NAIVE_IMAGE], { allowFail: true });
   removeWorkspace(ws);

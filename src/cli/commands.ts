@@ -99,13 +99,22 @@ async function composeFor(g: GlobalOptions, opts: Options, onOutput?: (text: str
 }
 
 export async function downCommand(g: GlobalOptions, opts: Options): Promise<number> {
-  const { down } = await import("../core/stack/down.js");
-  const { step } = await import("../core/events.js");
+  const { downStack } = await import("../core/stack/down.js");
   return withReporter(g, async (reporter) => {
-    const compose = await composeFor(g, opts);
+    const remote = await engineTarget(opts);
     const volumes = Boolean(opts.volumes);
-    await step(reporter, "down", volumes ? "Remove containers, networks and volumes" : "Remove containers and networks", () => down(compose, volumes));
-    if (g.json) printJson({ down: true, volumesRemoved: volumes });
+    // A question only where someone can answer it: a terminal, not CI.
+    const interactive = process.stdin.isTTY && process.stderr.isTTY && !process.env.CI && !g.json;
+    const confirm = interactive ? async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }) : undefined;
+    const done = await downStack(
+      dirOf(g),
+      { volumes, yes: Boolean(opts.yes), confirm, ...(remote ? { env: remote.env, dockerArgs: remote.dockerArgs } : {}) },
+      reporter,
+      remote?.docker,
+    );
+    await reporter.flush();
+    if (g.json) return printJson({ down: done, volumesRemoved: done && volumes });
+    if (!done) process.stdout.write("Nothing was removed.\n");
   });
 }
 

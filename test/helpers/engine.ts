@@ -3,6 +3,8 @@ import { runArgv } from "../../src/core/exec.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up, type UpResult } from "../../src/core/stack/up.js";
 import { existingCompose } from "../../src/core/stack/down.js";
+import { ownerVolume } from "../../src/core/stack/ownership.js";
+import { loadProject } from "../../src/core/project/config-file.js";
 import type { Target } from "../../src/core/render/target.js";
 import { httpGet } from "../../src/core/stack/http-check.js";
 
@@ -15,6 +17,12 @@ export function upLocal(dir: string, mode: Target["mode"] = "production"): Promi
 
 export async function downLocal(dir: string, volumes = true): Promise<void> {
   await existingCompose(dir).down(volumes).catch(() => undefined);
+  if (!volumes) return;
+  // A test's last down: its claim on the name (src/core/stack/ownership.ts) and the images it built go too.
+  const name = loadProject(dir).config.name;
+  await runArgv({ file: "docker", args: ["volume", "rm", "-f", ownerVolume(name)] }).catch(() => undefined);
+  const images = (await runArgv({ file: "docker", args: ["image", "ls", "-q", "--filter", `reference=fdock-${name}-*`] })).stdout.split("\n").filter(Boolean);
+  if (images.length) await runArgv({ file: "docker", args: ["image", "rm", "-f", ...new Set(images)] }).catch(() => undefined);
 }
 
 export async function docker(...args: string[]): Promise<string> {

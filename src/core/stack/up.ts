@@ -10,6 +10,7 @@ import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { stopIfAborted } from "../interrupt.js";
+import { claimProjectName } from "./ownership.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -32,6 +33,7 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
+    await claimProjectName(stack.docker, stack.project, opts.env);
     return await deploy(stack, opts, reporter, signal);
   } catch (e) {
     // Ctrl-C also reaches compose (same process group): its failure is the interruption.
