@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine } from "../../src/core/engine/engine.js";
@@ -46,6 +46,24 @@ describe("one project per name on an engine; down takes the lock and asks before
     // The deploy lock was released: the owner can deploy again at once.
     await up({ dir: first.dir, mode: "production", port: served.port, publishHost: "127.0.0.1" }, silentReporter);
     await stillServes();
+  });
+
+  it("a first deploy that fails keeps its claim on the name only while something of it is left (its data volume)", async () => {
+    const broken = copyExample({ release: null });
+    try {
+      writeFileSync(join(broken.dir, "flask_blog/views.py"), "import no_such_module_anywhere\n");
+      await failure(upLocal(broken.dir));
+      expect(await projectContainers(broken.name)).toEqual([]);
+      const left = (await docker("volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${broken.name}`)).split("\n").filter(Boolean);
+      const claimed = (await docker("volume", "ls", "-q", "--filter", `name=${ownerVolume(broken.name)}`)) !== "";
+      expect(claimed).toBe(left.length > 0);
+      // Once the failed deploy's leftovers are gone, so is the claim.
+      await downStack(broken.dir, { volumes: true, yes: true }, silentReporter);
+      expect(await docker("volume", "ls", "-q", "--filter", `name=${ownerVolume(broken.name)}`)).toBe("");
+    } finally {
+      await downLocal(broken.dir);
+      broken.cleanup();
+    }
   });
 
   it("`fdock down` from the other project is refused too: it would remove the first one's stack", async () => {

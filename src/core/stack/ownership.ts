@@ -121,17 +121,33 @@ async function writeOwner(docker: Docker, project: string, ours: ProjectIdentity
 
 /**
  * Called by a deploy before anything changes (the project's deploy lock held): refuses when
- * another project owns the name, else records this one as the owner.
+ * another project owns the name, else records this one as the owner. Returns whether the name
+ * was newly claimed.
  */
-export async function claimProjectName(docker: Docker, project: { dir: string; config: { name: string } }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function claimProjectName(docker: Docker, project: { dir: string; config: { name: string } }, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const name = project.config.name;
   const ours = await projectIdentity(project.dir, env);
   const owner = await readOwner(docker, name);
   const decision = ownershipDecision(owner, ours, owner && owner.id !== ours.id ? await stackExists(docker, name) : false);
-  if (decision === "ours") return;
+  if (decision === "ours") return false;
   if (decision === "refuse") throw ownershipError(name, owner!, ours, "deploy");
   if (decision === "take-over") await docker.getVolume(ownerVolume(name)).remove();
   await writeOwner(docker, name, ours);
+  return true;
+}
+
+/**
+ * Runs a deploy as the owner of the project's name (claimProjectName first). A first deploy
+ * that fails and leaves nothing on the engine leaves no claim either.
+ */
+export async function asProjectOwner<T>(docker: Docker, project: { dir: string; config: { name: string } }, env: NodeJS.ProcessEnv | undefined, deploy: () => Promise<T>): Promise<T> {
+  const claimed = await claimProjectName(docker, project, env);
+  try {
+    return await deploy();
+  } catch (e) {
+    if (claimed && !(await stackExists(docker, project.config.name).catch(() => true))) await releaseProjectName(docker, project.config.name);
+    throw e;
+  }
 }
 
 /** Called by `fdock down`: refuses to remove another project's stack of the same name. */

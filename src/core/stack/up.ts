@@ -10,7 +10,7 @@ import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { stopIfAborted } from "../interrupt.js";
-import { claimProjectName } from "./ownership.js";
+import { asProjectOwner } from "./ownership.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -33,8 +33,7 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
-    await claimProjectName(stack.docker, stack.project, opts.env);
-    return await deploy(stack, opts, reporter, signal);
+    return await asProjectOwner(stack.docker, stack.project, opts.env, () => deploy(stack, opts, reporter, signal));
   } catch (e) {
     // Ctrl-C also reaches compose (same process group): its failure is the interruption.
     stopIfAborted(signal, "Stopped: the deploy was interrupted (Ctrl-C).", "`fdock ps` shows what runs; `fdock up` deploys again.");
