@@ -224,7 +224,7 @@ async function redeployNginxSettings(ws: Workspace): Promise<SettingsRedeploy> {
 }
 
 async function teardown(ws: Workspace): Promise<void> {
-  await fdock(ws, ["down", "--volumes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
+  await fdock(ws, ["down", "--volumes", "--yes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
   await compose(ws, ["naive"], ["down", "--volumes", "--remove-orphans"], 120_000).catch(() => undefined);
   // Every image of the project: :latest, the release tags and records, the front.
   const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));

@@ -68,9 +68,10 @@ export function buildProgram(): Command {
   program
     .command("down")
     .description("stop and remove the app's containers and networks")
-    .option("-v, --volumes", "also delete the named volumes (the app's persistent data)", false)
+    .option("-v, --volumes", "also delete the named volumes (the app's persistent data); asks first", false)
+    .option("-y, --yes", "with -v: delete the data without asking (needed where nobody can answer: CI, no terminal)", false)
     .option("--remote [machine]", "on a machine (default: the active one)")
-    .addHelpText("after", "\nExample:\n  fdock down")
+    .addHelpText("after", "\nExamples:\n  fdock down\n  fdock down -v --yes   # also delete the app's data")
     .action(run(async () => (await import("./commands.js")).downCommand));
 
   program

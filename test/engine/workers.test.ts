@@ -3,7 +3,7 @@ import { DockerComposeEnvironment, Wait } from "testcontainers";
 import { prepareStack } from "../../src/core/stack/prepare.js";
 import { COMPOSE_FILE } from "../../src/core/render/bundle.js";
 import { copyExample } from "../helpers/project.js";
-import { httpGet } from "../helpers/engine.js";
+import { downLocal, httpGet } from "../helpers/engine.js";
 
 /**
  * Each worker model serves the example app: fdock renders the stack for it, and
@@ -11,7 +11,10 @@ import { httpGet } from "../helpers/engine.js";
  */
 describe.each(["sync", "gthread", "gevent"] as const)("the %s worker model", (workerClass) => {
   const ex = copyExample({ workers: { class: workerClass, count: 2, threads: 3 } });
-  afterAll(() => ex.cleanup());
+  afterAll(async () => {
+    await downLocal(ex.dir); // the images compose built
+    ex.cleanup();
+  });
 
   it("serves requests through nginx, with the worker class it was given", async () => {
     const stack = await prepareStack({ dir: ex.dir, mode: "production", port: 0, publishHost: null });

@@ -11,8 +11,9 @@ import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { deployProduction } from "./blue-green.js";
-import { stopIfAborted } from "./interrupted.js";
+import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
 import { recordRelease } from "./releases.js";
+import { asProjectOwner } from "./ownership.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -41,7 +42,11 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
-    return await deploy(stack, opts, reporter, signal);
+    return await asProjectOwner(stack.docker, stack.project, opts.env, () => deploy(stack, opts, reporter, signal));
+  } catch (e) {
+    // On a terminal Ctrl-C also reaches compose (same process group): its failure is the interruption.
+    if (signal?.aborted && !(e instanceof DeployInterrupted)) throw new DeployInterrupted("Ctrl-C also stopped the command in flight; fdock removed what it had started.");
+    throw e;
   } finally {
     await lock.release();
   }

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { PrecheckError } from "../../../errors.js";
@@ -6,6 +6,7 @@ import { NotSupportedError, type CreateContext, type Driver, type FlagValues, ty
 import { checkHostAddress, checkPort, checkText, checkUserName } from "../../flag-checks.js";
 import { userHome } from "../../paths.js";
 import { knownHostsLine, parsePin } from "../../ssh/host-key.js";
+import { writeFileAtomic } from "../../atomic-file.js";
 import { readPrivateKey } from "../../ssh/key-file.js";
 import { GENERIC_DRIVER } from "./flags.js";
 
@@ -73,9 +74,8 @@ export class GenericDriver implements Driver {
     }
     this.dir = ctx.dir;
     const copy = join(ctx.dir, "id");
-    copyFileSync(this.opts.sshKeySource, copy);
-    const { chmodSync } = await import("node:fs");
-    chmodSync(copy, 0o600);
+    // 0600 from the first byte and whole or absent (a copy would take the source's mode first).
+    writeFileAtomic(copy, readFileSync(this.opts.sshKeySource), { mode: 0o600 });
     this.keyPath = copy;
     ctx.reporter.emit({ kind: "info", message: `copied ${this.opts.sshKeySource} to ${copy} (0600)` });
   }
