@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { GlobalOptions } from "./main.js";
 import { printJson, withReporter, type Options } from "./action.js";
 import { engineTarget } from "./commands.js";
+import { withInterrupt } from "./interrupt.js";
 
 export async function releasesCommand(g: GlobalOptions, opts: Options): Promise<number> {
   const { releasesOf } = await import("../core/stack/releases.js");
@@ -27,13 +28,18 @@ export async function rollbackCommand(g: GlobalOptions, release: string | undefi
   return withReporter(g, async (reporter) => {
     const remote = await engineTarget(opts);
     const dir = resolve(g.projectDir);
-    const result = await rollback(
-      remote
-        ? { dir, mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, env: remote.env, dockerArgs: remote.dockerArgs }
-        : { dir, mode: "production", port: opts.port as number | undefined, publishHost: "127.0.0.1" },
+    const result = await withInterrupt(
       reporter,
-      release,
-      remote?.docker,
+      { first: "stopping after the current step; the running version keeps serving.", second: "A deploy lock left behind is taken over by the next `fdock up` from this computer." },
+      (signal) => rollback(
+        remote
+          ? { dir, mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, machine: remote.name, env: remote.env, dockerArgs: remote.dockerArgs }
+          : { dir, mode: "production", port: opts.port as number | undefined, publishHost: "127.0.0.1" },
+        reporter,
+        release,
+        remote?.docker,
+        signal,
+      ),
     );
     await reporter.flush();
     if (g.json) return printJson(result);
