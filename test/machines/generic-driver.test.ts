@@ -127,7 +127,7 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     expect(health.headers.server).toBe("nginx");
     expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "1" });
     const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
-    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["gunicorn", "nginx"]);
+    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["front", "gunicorn", "nginx"]);
     // nothing of it runs on the local engine
     const local = await sh("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${example.name}`]);
     expect(local.stdout.trim()).toBe("");

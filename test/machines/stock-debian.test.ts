@@ -72,7 +72,7 @@ describe("a stock Debian 12 server (docker.io 20.10), with the generic driver", 
     expect(r.exitCode, out(r)).toBe(0);
     expect(JSON.parse((await httpGet(`http://${host.ip}/api/version`)).body)).toMatchObject({ version: "2" });
     const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "old"]);
-    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["gunicorn", "nginx"]);
+    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["front", "gunicorn", "nginx"]);
   });
 
   it("says the machine's engine does not answer, with the next step, and provision brings it back", async () => {
