@@ -1,11 +1,20 @@
 import type { IDockerComposeOptions, IDockerComposeResult } from "docker-compose";
 import * as compose from "docker-compose";
+import { UserError } from "../errors.js";
 import { COMPOSE_FILE } from "../render/bundle.js";
 
-/** A compose command that exited non-zero, with what it printed. */
-export class ComposeFailure extends Error {
+/**
+ * A compose command that exited non-zero, with what it printed. The deploy steps turn the ones
+ * they expect into a more precise error; any other reaches the user as it is: compose's own
+ * words, no stack (a compose failure is the engine's or the project's state, not a bug in fdock).
+ */
+export class ComposeFailure extends UserError {
   constructor(readonly command: string, readonly result: IDockerComposeResult) {
-    super(`docker compose ${command} failed (exit ${result.exitCode}): ${lastLines(result.err || result.out, 3)}`);
+    super(
+      `docker compose ${command} failed (exit ${result.exitCode}): ${lastLines(result.err || result.out, 3)}`,
+      "Compose's output is above. `fdock ps` shows what runs; fix the cause and run the command again.",
+      lastLines([result.out, result.err].filter(Boolean).join("\n"), 20),
+    );
   }
   get output(): string {
     return [this.result.out, this.result.err].filter(Boolean).join("\n");
