@@ -7,6 +7,7 @@ import { renderBundle } from "../../src/core/render/bundle.js";
 import { renderCompose } from "../../src/core/render/compose.js";
 import { renderDockerignore, renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "../../src/core/render/nginx-image.js";
+import { nginxLimits, renderNginxMainConf } from "../../src/core/render/nginx-main.js";
 import type { Target } from "../../src/core/render/target.js";
 
 function project(yaml: string, names: string[] = ["flask", "gunicorn"]): Project {
@@ -119,6 +120,31 @@ describe("nginx config", () => {
     expect(conf("")).toContain("listen 80 default_server;\n    server_name _;");
   });
 
+  it("owns nginx's main configuration: connections and open files sized from the worker plan", () => {
+    const main = (yaml: string, names = ["flask"]) => {
+      const p = project(yaml, names);
+      return renderNginxMainConf(planWorkers(p.config, names, 2));
+    };
+    // gevent: 5 workers x 1000 connections = 5,000 requests at once, each a client and an upstream connection.
+    const gevent = main("", ["flask", "gevent"]);
+    expect(gevent).toContain("worker_connections 10032;");
+    expect(gevent).toContain("worker_rlimit_nofile 15096;");
+    // gthread and sync hold few requests in gunicorn; nginx still carries 4,096 clients per worker.
+    expect(main("")).toContain("worker_connections 8224;");
+    const sync = main("workers:\n  class: sync\n");
+    expect(sync).toContain("worker_connections 8192;");
+    expect(sync).toContain("worker_rlimit_nofile 12352;");
+    expect(nginxLimits(planWorkers(project("workers:\n  connections: 100000\n").config, ["gevent"], 4)).clients).toBe(16384);
+    // Valid on nginx:stable and Debian's nginx: no user line, both images' paths and includes.
+    expect(gevent).not.toMatch(/^\s*user /m);
+    expect(gevent).toContain("include /etc/nginx/conf.d/*.conf;");
+    expect(gevent).toContain("include /etc/nginx/mime.types;");
+    expect(gevent).toContain("pid /run/nginx.pid;");
+    expect(gevent).not.toContain("{{");
+    // 1,024 proxied clients fit in one worker, with room to spare.
+    for (const conf of [gevent, sync]) expect(Number(/worker_connections (\d+);/.exec(conf)![1])).toBeGreaterThanOrEqual(2 * 1024 * 4);
+  });
+
   it("buffers for sync workers, streams and keeps upstream connections for async ones", () => {
     const sync = conf("workers:\n  class: sync\n");
     expect(sync).toContain("proxy_buffering on;");
@@ -159,6 +185,7 @@ describe("images", () => {
     expect(d).toContain("ARG NGINX_IMAGE=mirror.local/nginx:stable");
     expect(d).toContain("COPY blog/static /usr/share/nginx/fdock-static/");
     expect(d).toContain("COPY .fdock/nginx-upstream.conf /etc/nginx/fdock/upstream.conf");
+    expect(d).toContain("COPY .fdock/nginx-main.conf /etc/nginx/nginx.conf");
   });
 
   it("bundles a dependency list for pyproject-only projects", () => {

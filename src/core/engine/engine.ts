@@ -4,6 +4,8 @@ import { PrecheckError } from "../errors.js";
 /** What fdock needs to know about the Docker engine a stack will run on. */
 export interface EngineFacts {
   cpus: number;
+  /** The engine host's memory (docker info's MemTotal), 0 when it does not say. */
+  memoryBytes: number;
   serverVersion: string;
   name: string;
 }
@@ -40,8 +42,8 @@ export function describeEngine(env: NodeJS.ProcessEnv = process.env): string {
 /** Asks the engine for its facts; no answer is a pre-check failure with the next step. */
 export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<EngineFacts> {
   try {
-    const info = (await withTimeout(docker.info(), 10_000)) as { NCPU?: number; ServerVersion?: string; Name?: string };
-    return { cpus: info.NCPU ?? 1, serverVersion: info.ServerVersion ?? "unknown", name: info.Name ?? "docker" };
+    const info = (await withTimeout(docker.info(), 10_000)) as { NCPU?: number; MemTotal?: number; ServerVersion?: string; Name?: string };
+    return { cpus: info.NCPU ?? 1, memoryBytes: info.MemTotal ?? 0, serverVersion: info.ServerVersion ?? "unknown", name: info.Name ?? "docker" };
   } catch (e) {
     throw new PrecheckError(
       `No Docker engine answers at ${describeEngine(env)} (${(e as Error).message}).`,

@@ -34,13 +34,13 @@ export interface Stack {
   docker: Docker;
 }
 
-/** Loads the project, asks the engine for its CPUs, renders and writes the bundle. */
+/** Loads the project, asks the engine for its CPUs and memory, renders and writes the bundle. */
 export async function prepareStack(opts: StackOptions, docker?: Docker): Promise<Stack> {
   const env = opts.env ?? process.env;
   const project = loadProject(opts.dir, env);
   const client = docker ?? (await connectEngine(env));
   const engine = await engineFacts(client, env);
-  const plan = planWorkersFor(project, engine.cpus);
+  const plan = planWorkersFor(project, engine.cpus, engine.memoryBytes);
   const target: Target = {
     mode: opts.mode,
     cpus: engine.cpus,

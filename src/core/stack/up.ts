@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { connect } from "node:net";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
-import type { WorkerPlan } from "../project/workers.js";
+import { memoryText, type WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
 import { explainBuildFailure, portTakenError } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
@@ -25,7 +25,7 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const stack = await step(reporter, "render", "Render images and compose file", () => prepareStack(opts, docker));
   reporter.emit({
     kind: "info",
-    message: `engine has ${stack.engine.cpus} CPUs: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
+    message: `engine has ${stack.engine.cpus} CPUs${stack.engine.memoryBytes ? ` and ${memoryText(stack.engine.memoryBytes)}` : ""}: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
   });
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
