@@ -112,12 +112,14 @@ describe("nginx config", () => {
 
   it("answers 444 to unknown hosts and redirects www when server names are set", () => {
     const c = conf("server:\n  names: [example.com]\n  redirect_www: true\n  client_max_body_size: 50m\n");
-    expect(c).toMatch(/listen 80 default_server;\s+server_name _;\s+server_tokens off;\s+return 444;/);
+    expect(c).toMatch(/listen 80 default_server backlog=4096;\s+server_name _;\s+server_tokens off;\s+return 444;/);
     expect(c).toContain("server_name www.example.com;");
     expect(c).toContain("return 301 $scheme://example.com$request_uri;");
     expect(c).toContain("server_name example.com;");
     expect(c).toContain("client_max_body_size 50m;");
-    expect(conf("")).toContain("listen 80 default_server;\n    server_name _;");
+    expect(conf("")).toContain("listen 80 default_server backlog=4096;\n    server_name _;");
+    // nginx takes listen options once per address: the backlog is on the default server only.
+    for (const c2 of [c, conf("")]) expect(c2.match(/backlog=/g)).toHaveLength(1);
   });
 
   it("owns nginx's main configuration: connections and open files sized from the worker plan", () => {
@@ -141,6 +143,10 @@ describe("nginx config", () => {
     expect(gevent).toContain("include /etc/nginx/mime.types;");
     expect(gevent).toContain("pid /run/nginx.pid;");
     expect(gevent).not.toContain("{{");
+    // The kernel queues as many connections for nginx as one worker carries (nginx's default: 511).
+    const p = project("", ["flask", "gevent"]);
+    expect(renderNginxConf(p.config, planWorkers(p.config, ["gevent"], 2), prod)).toContain("listen 80 default_server backlog=5000;");
+    expect(composeOf(p, prod).services.nginx!.sysctls).toEqual({ "net.core.somaxconn": 5000 });
     // 1,024 proxied clients fit in one worker, with room to spare.
     for (const conf of [gevent, sync]) expect(Number(/worker_connections (\d+);/.exec(conf)![1])).toBeGreaterThanOrEqual(2 * 1024 * 4);
   });

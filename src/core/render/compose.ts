@@ -2,6 +2,7 @@ import { parse, stringify } from "yaml";
 import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { STATIC_ROOT } from "./nginx-image.js";
+import { nginxLimits } from "./nginx-main.js";
 import { BUNDLE_DIR, type Target } from "./target.js";
 import { readAsset } from "./templates.js";
 
@@ -78,6 +79,8 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
       args: { NGINX_IMAGE: config.images.nginx },
     },
     ports: [publishSpec(target)],
+    // The queue nginx's `listen ... backlog=` asks for: the kernel caps it at somaxconn (128 before Linux 5.4).
+    sysctls: { "net.core.somaxconn": nginxLimits(plan).clients },
   });
   if (dev && config.static) nginx.volumes = [`${PROJECT_ROOT}/${config.static.folder}:${STATIC_ROOT}:ro`];
 
