@@ -359,7 +359,7 @@ async function main(): Promise<void> {
       "",
       `## Many clients: \`${io}\` on fdock's stack at ${MANY_CONNECTIONS.map((n) => n.toLocaleString("en-US")).join(" and ")} connections`,
       "",
-      "Each proxied client holds two of nginx's connections (client and upstream); fdock sizes nginx's `worker_connections` and open-file limit from the worker plan (Debian's nginx.conf, 768 connections, answered 1,024 clients with thousands of errors). Both runs are bound by the CPU, not by the 50 ms each request waits: more clients wait longer in the queue, which is what p99 shows.",
+      "Each proxied client holds two of nginx's connections (client and upstream); fdock sizes nginx's `worker_connections`, open-file limit and listen backlog from the worker plan (Debian's nginx.conf, 768 connections, answered 1,024 clients with thousands of errors; nginx's default backlog of 511 dropped connection attempts, each retried by the client 1-3 s later). Both runs are bound by the CPU, not by the 50 ms each request waits: more clients wait longer in the queue, which is what p99 shows.",
       "",
       loadTable(manyRows),
       "",
