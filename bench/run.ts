@@ -3,10 +3,11 @@
  * measured side by side in one run on the local engine. `npm run bench` (builds fdock first).
  *
  * Environment: BENCH_DURATION (s per wrk run, default 10), BENCH_WARMUP (s, default 2),
- * BENCH_KEEP=1 keeps the temp copy and the stack for a look afterwards.
+ * BENCH_REDEPLOYS (code-only redeploys of each kind, default 3), BENCH_KEEP=1 keeps the temp
+ * copy and the stack for a look afterwards.
  */
 import { availableParallelism } from "node:os";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cpuPerRequest, cpuSnapshot } from "./cpu.ts";
 import { pollUntil, run, runSync } from "./proc.ts";
@@ -16,8 +17,8 @@ import {
 } from "./report.ts";
 import {
   DIRECT_OVERRIDE, FDOCK_BIN, NAIVE_IMAGE, PROJECT, REPO, VENV_BLOB_BYTES,
-  commandOverride, compose, containers, contextDump, contextSent, fdock, makeWorkspace, naiveOverride,
-  publishedPort, recreate, removeWorkspace, writeOverride, type Workspace,
+  askDuring, commandOverride, compose, containers, contextDump, contextSent, fdock, keepAsking, makeWorkspace, naiveOverride,
+  pipStepMs, publishedPort, recreate, removeWorkspace, writeOverride, type Workspace,
 } from "./stack.ts";
 import { parseWrk, wrkArgs, type WrkResult } from "./wrk.ts";
 
@@ -32,6 +33,9 @@ const TRIVIAL_CONNECTIONS = 64;
 const CPU_CONNECTIONS = 16;
 const CPU_N = 20_000;
 const CLI_RUNS = 25;
+const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 3);
+/** Requirements lines the dependency-change rows add, one per run (all in the rig's index). */
+const NEW_DEPENDENCIES = ["python-dotenv", "redis"];
 const APP = "flask_blog:create_app()";
 const started = performance.now();
 
@@ -139,7 +143,13 @@ async function served(port: number, v: string): Promise<number> {
   return pollUntil(`http://127.0.0.1:${port}/api/version`, (b) => (JSON.parse(b) as { version: string }).version === v, 120_000);
 }
 
-interface Redeploy { ms: number; buildMs: number; releaseMs: number; startMs: number; sent: number | null }
+interface Redeploy {
+  ms: number; buildMs: number; releaseMs: number; startMs: number; sent: number | null;
+  /** The gunicorn image's pip step (0: from the cache). */
+  pipMs: number | null;
+  /** Requests to the running site during the redeploy that got no 200 (fdock only: its nginx keeps its port). */
+  failed?: { asked: number; failed: number };
+}
 
 /** fdock's own step timings from its progress lines, e.g. "✔ Build gunicorn and nginx images (0.9 s)". */
 function stepMs(progress: string, step: RegExp): number {
@@ -150,11 +160,20 @@ function stepMs(progress: string, step: RegExp): number {
   return Number.NaN;
 }
 
-async function redeployFdock(ws: Workspace, v: string): Promise<Redeploy> {
-  setVersion(ws, v);
+async function redeployFdock(ws: Workspace, v: string, change: () => void = () => setVersion(ws, v)): Promise<Redeploy> {
+  change();
+  // The site that runs now (fdock's or the naive one, behind the same compose project's nginx).
+  const before = await publishedPort(ws, [], "nginx", 80).catch(() => null);
+  const asking = before === null ? null : keepAsking(() => `http://127.0.0.1:${before}/api/version`);
   const t0 = performance.now();
-  const up = await fdockUp(ws, true);
-  await served(up.port, v);
+  let failed: { asked: number; failed: number } | undefined;
+  let up: Awaited<ReturnType<typeof fdockUp>>;
+  try {
+    up = await fdockUp(ws, true);
+    await served(up.port, v);
+  } finally {
+    failed = await asking?.stop();
+  }
   const ms = performance.now() - t0;
   const r: Redeploy = {
     ms,
@@ -162,29 +181,56 @@ async function redeployFdock(ws: Workspace, v: string): Promise<Redeploy> {
     releaseMs: stepMs(up.progress, /^Release/),
     startMs: stepMs(up.progress, /^Start /),
     sent: contextSent(up.progress, "gunicorn"),
+    pipMs: pipStepMs(up.progress, "gunicorn"),
+    ...(failed ? { failed } : {}),
   };
-  log(`  fdock redeploy to ${v}: ${seconds(ms)} (build ${seconds(r.buildMs)}, release ${seconds(r.releaseMs)}, start ${seconds(r.startMs)})`);
+  log(`  fdock redeploy to ${v}: ${seconds(ms)} (build ${seconds(r.buildMs)}, pip ${seconds(r.pipMs ?? Number.NaN)}, release ${seconds(r.releaseMs)}, start ${seconds(r.startMs)}; ${failed ? `${failed.failed} of ${failed.asked} requests failed` : "not asked"})`);
   return r;
 }
 
-async function deployNaive(ws: Workspace, v: string): Promise<Redeploy> {
-  setVersion(ws, v);
+async function deployNaive(ws: Workspace, v: string, change: () => void = () => setVersion(ws, v)): Promise<Redeploy> {
+  change();
   const t0 = performance.now();
   const build = await compose(ws, ["naive"], ["--progress", "plain", "build", "gunicorn"]);
   const release = await compose(ws, ["naive"], ["run", "--rm", "--no-deps", "release"]);
   const start = await compose(ws, ["naive"], ["up", "--detach", "--wait", "--no-build", "--remove-orphans", "gunicorn", "nginx"]);
-  const port = await publishedPort(ws, ["naive"], "nginx", 80);
+  // The front resolved the old nginx's address: a naive compose user must reload it too.
+  await compose(ws, ["naive"], ["kill", "-s", "HUP", "front"]);
+  const port = await publishedPort(ws, ["naive"], "front", 80);
   await served(port, v);
   const ms = performance.now() - t0;
-  const r: Redeploy = { ms, buildMs: build.ms, releaseMs: release.ms, startMs: start.ms, sent: contextSent(build.err + build.out, "gunicorn") };
-  log(`  naive redeploy to ${v}: ${seconds(ms)} (build ${seconds(r.buildMs)}, release ${seconds(r.releaseMs)}, start ${seconds(r.startMs)})`);
+  const progress = build.err + build.out;
+  const r: Redeploy = { ms, buildMs: build.ms, releaseMs: release.ms, startMs: start.ms, sent: contextSent(progress, "gunicorn"), pipMs: pipStepMs(progress, "gunicorn") };
+  log(`  naive redeploy to ${v}: ${seconds(ms)} (build ${seconds(r.buildMs)}, pip ${seconds(r.pipMs ?? Number.NaN)}, release ${seconds(r.releaseMs)}, start ${seconds(r.startMs)})`);
   return r;
 }
 
+interface SettingsRedeploy { ms: number; requests: number; failed: number; statuses: string }
+
+/** A redeploy that changes only nginx settings (client_max_body_size), with clients asking throughout. */
+async function redeployNginxSettings(ws: Workspace): Promise<SettingsRedeploy> {
+  // Back to fdock's own containers first (the naive redeploys replaced them), not measured.
+  const { port } = await fdockUp(ws);
+  const file = join(ws.app, "fdock.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace(/client_max_body_size: .*/, "client_max_body_size: 11m"));
+  const asking = askDuring(`http://127.0.0.1:${port}/api/version`);
+  const t0 = performance.now();
+  await fdockUp(ws);
+  const ms = performance.now() - t0;
+  const counts = await asking.stop();
+  const requests = [...counts.values()].reduce((a, n) => a + n, 0);
+  const failed = requests - (counts.get(200) ?? 0);
+  const statuses = [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? "no answer" : s}: ${n}`).join(", ");
+  log(`  nginx-settings redeploy: ${seconds(ms)}, ${requests} requests during it, ${failed} failed (${statuses})`);
+  return { ms, requests, failed, statuses };
+}
+
 async function teardown(ws: Workspace): Promise<void> {
-  await fdock(ws, ["down", "--volumes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
+  await fdock(ws, ["down", "--volumes", "--yes"], 120_000).catch((e: Error) => log(`fdock down failed: ${e.message}`));
   await compose(ws, ["naive"], ["down", "--volumes", "--remove-orphans"], 120_000).catch(() => undefined);
-  await run("docker", ["image", "rm", "--force", `fdock-${PROJECT}-gunicorn:latest`, `fdock-${PROJECT}-nginx:latest`, NAIVE_IMAGE], { allowFail: true });
+  // Every image of the project: :latest, the release tags and records, the front.
+  const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));
+  await run("docker", ["image", "rm", "--force", ...refs, NAIVE_IMAGE], { allowFail: true });
   removeWorkspace(ws);
 }
 
@@ -281,13 +327,28 @@ async function main(): Promise<void> {
     await deployNaive(ws, "naive-0");
     const fdockRe: Redeploy[] = [];
     const naiveRe: Redeploy[] = [];
-    for (let i = 1; i <= 2; i++) {
+    for (let i = 1; i <= REDEPLOYS; i++) {
       fdockRe.push(await redeployFdock(ws, `fdock-${i}`));
       naiveRe.push(await deployNaive(ws, `naive-${i}`));
     }
+    log("redeploy changing only nginx settings (client_max_body_size), 4 clients asking throughout");
+    const settings = await redeployNginxSettings(ws);
     const fdockMs = median(fdockRe.map((r) => r.ms));
     const buildRatio = median(fdockRe.map((r) => r.buildMs)) / median(naiveRe.map((r) => r.buildMs));
     const naiveMs = median(naiveRe.map((r) => r.ms));
+    const fdockFailed = fdockRe.reduce((a, r) => a + (r.failed?.failed ?? 0), 0);
+    const fdockAsked = fdockRe.reduce((a, r) => a + (r.failed?.asked ?? 0), 0);
+
+    // A dependency change: one line added to requirements.txt, then the same redeploy; pip runs on both sides.
+    log("dependency change: one line added to requirements.txt, then a redeploy");
+    const fdockDep: Redeploy[] = [];
+    const naiveDep: Redeploy[] = [];
+    const requirements = join(ws.app, "requirements.txt");
+    for (const [i, dep] of NEW_DEPENDENCIES.entries()) {
+      fdockDep.push(await redeployFdock(ws, `fdock-dep-${i}`, () => { setVersion(ws, `fdock-dep-${i}`); appendFileSync(requirements, `${dep}\n`); }));
+      // The naive image installs every requirement on every build: a dependency change costs it what a code change does.
+      naiveDep.push(await deployNaive(ws, `naive-dep-${i}`));
+    }
 
     // Targets.
     const f = ioRows[0]!.result;
@@ -315,7 +376,14 @@ async function main(): Promise<void> {
       },
       {
         name: "code-only redeploy vs naive", want: "<= 0.25", got: `${ratio(fdockMs / naiveMs)} (build step alone: ${ratio(buildRatio)})`, pass: fdockMs / naiveMs <= 0.25,
-        why: `the naive rebuild re-runs pip install, but here pip has nothing to fetch: the stand-in base image already holds Flask, gunicorn and gevent and no package index is reachable ("Requirement already satisfied"), so its build takes ${seconds(median(naiveRe.map((r) => r.buildMs)))} instead of the download and install it costs on python:3.12-slim. Both then run the same release command (fdock ${seconds(median(fdockRe.map((r) => r.releaseMs)))}, naive ${seconds(median(naiveRe.map((r) => r.releaseMs)))}) (fdock's includes the npm docker-compose package's fixed 0.5 s per compose command). Then fdock starts the new gunicorn beside the old one, switches nginx to it, lets the old one finish for a second and stops it, so no request is dropped (${seconds(median(fdockRe.map((r) => r.startMs)))}); the naive single compose up stops the old gunicorn before starting the new one and recreates nginx too, leaving a gap in which requests fail (${seconds(median(naiveRe.map((r) => r.startMs)))}). Those steps, not the build, dominate`,
+        why: `the naive rebuild really re-installs the requirements from the package index (its pip step: ${seconds(median(naiveRe.map((r) => r.pipMs ?? Number.NaN)))} of a ${seconds(median(naiveRe.map((r) => r.buildMs)))} build), where fdock's dependency layer comes from the cache (fdock's whole build: ${seconds(median(fdockRe.map((r) => r.buildMs)))}). Both then run the same release command (fdock ${seconds(median(fdockRe.map((r) => r.releaseMs)))}, naive ${seconds(median(naiveRe.map((r) => r.releaseMs)))}) (fdock's includes the npm docker-compose package's fixed 0.5 s per compose command). Then fdock starts the new gunicorn beside the old one, switches nginx to it, lets the old one finish for a second and stops it, so no request is dropped (${seconds(median(fdockRe.map((r) => r.startMs)))}); the naive single compose up stops the old gunicorn before starting the new one and recreates nginx too, leaving a gap in which requests fail (${seconds(median(naiveRe.map((r) => r.startMs)))}). fdock's release and gap-free start, not its build, are what is left of its time`,
+      },
+      {
+        name: "code-only redeploy: failed requests (fdock)", want: "0", got: `${fdockFailed} of ${fdockAsked}`, pass: fdockAsked > 0 && fdockFailed === 0,
+      },
+      {
+        name: "nginx-settings redeploy: requests failed during it", want: "0", got: `${settings.failed} of ${settings.requests}`, pass: settings.requests > 0 && settings.failed === 0,
+        why: `answers during it: ${settings.statuses}`,
       },
       {
         name: "build context: no .git, virtualenvs, caches", want: "none", pass: fdockDumps.junk.length === 0,
@@ -329,11 +397,23 @@ async function main(): Promise<void> {
 
     const phases = (rs: Redeploy[]) =>
       [median(rs.map((r) => r.buildMs)), median(rs.map((r) => r.releaseMs)), median(rs.map((r) => r.startMs))].map(seconds);
+    const pip = (rs: Redeploy[]) => seconds(median(rs.map((r) => r.pipMs ?? Number.NaN)));
+    const failedText = (rs: Redeploy[]) => {
+      const asked = rs.reduce((a, r) => a + (r.failed?.asked ?? 0), 0);
+      return asked ? `${rs.reduce((a, r) => a + (r.failed?.failed ?? 0), 0)} of ${asked}` : "not asked";
+    };
     const redeployTable = table(
-      ["redeploy (one-line change, until served)", "total (median of 2)", "build", "release", "start until healthy", "context admitted", "context sent (BuildKit)"],
+      ["redeploy (one-line change, until served)", `total (median of ${REDEPLOYS})`, "build", "of which pip", "release", "start until healthy", "failed requests", "context admitted", "context sent (BuildKit)"],
       [
-        ["fdock up --production", seconds(fdockMs), ...phases(fdockRe), `${bytes(fdockDumps.bytes)} (${fdockDumps.files} files)`, fdockRe.map((r) => bytes(r.sent)).join(", ")],
-        ["naive Dockerfile (COPY . . then pip install), same compose", seconds(naiveMs), ...phases(naiveRe), `${bytes(naiveDumps.bytes)} (${naiveDumps.files} files)`, naiveRe.map((r) => bytes(r.sent)).join(", ")],
+        ["fdock up --production", seconds(fdockMs), seconds(median(fdockRe.map((r) => r.buildMs))), pip(fdockRe), ...phases(fdockRe).slice(1), failedText(fdockRe), `${bytes(fdockDumps.bytes)} (${fdockDumps.files} files)`, fdockRe.map((r) => bytes(r.sent)).join(", ")],
+        ["naive Dockerfile (COPY . . then pip install), same compose", seconds(naiveMs), seconds(median(naiveRe.map((r) => r.buildMs))), pip(naiveRe), ...phases(naiveRe).slice(1), "not asked", `${bytes(naiveDumps.bytes)} (${naiveDumps.files} files)`, naiveRe.map((r) => bytes(r.sent)).join(", ")],
+      ],
+    );
+    const dependencyTable = table(
+      ["redeploy after one line added to requirements.txt", `total (median of ${NEW_DEPENDENCIES.length})`, "build", "of which pip", "release", "start until healthy", "failed requests"],
+      [
+        ["fdock up --production", seconds(median(fdockDep.map((r) => r.ms))), seconds(median(fdockDep.map((r) => r.buildMs))), pip(fdockDep), ...phases(fdockDep).slice(1), failedText(fdockDep)],
+        ["naive Dockerfile, same compose", seconds(median(naiveDep.map((r) => r.ms))), seconds(median(naiveDep.map((r) => r.buildMs))), pip(naiveDep), ...phases(naiveDep).slice(1), "not asked"],
       ],
     );
     const cliTable = table(
@@ -375,7 +455,19 @@ async function main(): Promise<void> {
       "",
       redeployTable,
       "",
+      `Both images install the example's requirements (Flask, gunicorn, gevent) with pip from the package index the base image names (on this rig: Debian's packages as wheels, served by scripts/rig, since PyPI is not reachable). "Of which pip" is the gunicorn image's \`RUN pip install\` step from BuildKit's own timing (0 s: the layer came from the cache). Failed requests: GETs of /api/version, one after the other, at the running site while fdock's redeploy ran (the naive compose up recreates nginx on a new published port, so its gap is not counted here).`,
+      "",
+      "## Redeploy after a dependency change",
+      "",
+      dependencyTable,
+      "",
+      `Each run adds one line (${NEW_DEPENDENCIES.join(", then ")}) to requirements.txt: fdock's dependency layer is rebuilt (pip installs everything again, as for a first build), the naive image installs everything on every build anyway.`,
+      "",
       `The copy holds a git repository, a .venv with a ${bytes(VENV_BLOB_BYTES)} file and __pycache__; fdock's build context: ${fdockDumps.junk.length ? "CARRIES " + fdockDumps.junk.join(", ") : "none of them"} (checked file by file: BuildKit exports the admitted context to a folder); the naive context: ${naiveDumps.junk.length} such files. "Build" is fdock's own step timing (both images) and the naive \`docker compose build gunicorn\`; release is the same compose run for both; start is fdock's own step (the new gunicorn started beside the old one, nginx switched to it, the old one drained and stopped) and the naive single \`docker compose up --wait\` (both replaced in place).`,
+      "",
+      "## Redeploy that changes only nginx settings",
+      "",
+      table(["redeploy (client_max_body_size changed)", "total", "requests during it", "failed", "answers"], [["fdock up --production (a new nginx beside the old one, the front switched to it)", seconds(settings.ms), String(settings.requests), String(settings.failed), settings.statuses]]),
       "",
       "## CLI start-up",
       "",

@@ -7,14 +7,18 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { run, runSync, type Ran } from "./proc.ts";
 
 export const REPO = resolve(import.meta.dirname, "..");
 export const EXAMPLE = join(REPO, "examples/flask-blog");
 export const FDOCK_BIN = join(REPO, "dist/cli/bin.js");
-/** Every compose project the bench makes starts with this (shared engine etiquette). */
-export const PROJECT = "fdock-bench-blog";
-export const NAIVE_IMAGE = "fdock-bench-naive-gunicorn:latest";
+/**
+ * Every compose project the bench makes starts with "fdock-bench-" (shared engine etiquette); the
+ * pid keeps two benches on one engine from replacing each other's containers.
+ */
+export const PROJECT = `fdock-bench-blog-${process.pid}`;
+export const NAIVE_IMAGE = `fdock-bench-naive-gunicorn-${process.pid}:latest`;
 /** The size of the file planted in the copy's .venv: what a naive build context would carry. */
 export const VENV_BLOB_BYTES = 32 * 1024 * 1024;
 
@@ -110,20 +114,43 @@ export async function publishedPort(ws: Workspace, overrides: string[], service:
   return Number(m[1]);
 }
 
-/** The running app (gunicorn's service) and nginx containers: full id -> "app" or "nginx". */
+/**
+ * The running app (gunicorn's service), nginx and front containers: full id -> "app" or "nginx"
+ * (the front, fdock's production proxy in front of nginx, counts as nginx: both are the proxy's cost).
+ */
 export async function containers(ws: Workspace, overrides: string[]): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  for (const [service, label] of [["gunicorn", "app"], ["nginx", "nginx"]] as const) {
+  for (const [service, label] of [["gunicorn", "app"], ["nginx", "nginx"], ["front", "nginx"]] as const) {
     const r = await compose(ws, overrides, ["ps", "--quiet", "--no-trunc", service]);
     for (const id of r.out.trim().split("\n").filter(Boolean)) map.set(id, label);
   }
   return map;
 }
 
-/** Recreates gunicorn and nginx from the current images with the given overrides; waits until healthy. */
+/** Recreates gunicorn, nginx and the front from the current images with the given overrides; waits until healthy. */
 export async function recreate(ws: Workspace, overrides: string[]): Promise<number> {
-  await compose(ws, overrides, ["up", "--detach", "--wait", "--no-build", "--force-recreate", "--remove-orphans", "gunicorn", "nginx"]);
-  return publishedPort(ws, overrides, "nginx", 80);
+  await compose(ws, overrides, ["up", "--detach", "--wait", "--no-build", "--force-recreate", "--remove-orphans", "gunicorn", "nginx", "front"]);
+  return publishedPort(ws, overrides, "front", 80);
+}
+
+/** GETs url from `clients` loops (a new connection each time) until stop(); counts answers by status (0: none). */
+export function askDuring(url: string, clients = 4): { stop: () => Promise<Map<number, number>> } {
+  let asking = true;
+  const counts = new Map<number, number>();
+  const once = () => new Promise<number>((resolve) => {
+    const req = request(url, { headers: { Connection: "close" }, timeout: 10_000 }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); res.on("error", () => resolve(0)); });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+  const loops = Array.from({ length: clients }, async () => {
+    while (asking) {
+      const status = await once();
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+  return { stop: async () => { asking = false; await Promise.all(loops); return counts; } };
 }
 
 export interface ContextDump {
@@ -168,4 +195,34 @@ export function contextSent(progress: string, service: string): number | null {
     total = Number(m[1]) * mult; // the last line carries the final count
   }
   return total;
+}
+
+/**
+ * How long one service's `RUN pip install` step took, from BuildKit's plain progress output:
+ * "#12 [gunicorn 3/5] RUN pip install …" … "#12 DONE 6.2s"; 0 when the step came from the cache,
+ * null when the output holds no such step.
+ */
+export function pipStepMs(progress: string, service: string): number | null {
+  const id = new RegExp(`^#(\\d+) \\[${service}[^\\]]*\\] RUN pip install`, "m").exec(progress)?.[1];
+  if (!id) return null;
+  if (new RegExp(`^#${id} CACHED`, "m").test(progress)) return 0;
+  const done = new RegExp(`^#${id} DONE ([\\d.]+)s`, "m").exec(progress);
+  return done ? Number(done[1]) * 1000 : null;
+}
+
+/** The requests that did not get a 200 while a redeploy ran: GETs url over and over until stopped. */
+export function keepAsking(url: () => string): { stop: () => Promise<{ asked: number; failed: number }> } {
+  let asking = true;
+  let asked = 0;
+  let failed = 0;
+  const loop = (async () => {
+    while (asking) {
+      const ok = await fetch(url(), { signal: AbortSignal.timeout(5000), headers: { connection: "close" } })
+        .then(async (r) => { await r.arrayBuffer(); return r.status === 200; }, () => false);
+      asked++;
+      if (!ok) failed++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return { stop: async () => { asking = false; await loop; return { asked, failed }; } };
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { GlobalOptions } from "./main.js";
 import { printJson, withReporter, type Options } from "./action.js";
 import type { CliReporter } from "./reporters.js";
+import { withInterrupt } from "./interrupt.js";
 
 const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
 
@@ -11,7 +12,7 @@ const dirOf = (g: GlobalOptions) => resolve(g.projectDir);
  * dockerode over SSH). Without it: the local engine, refused while this shell (or `fdock use`)
  * points Docker at a machine, since compose would follow the context and dockerode would not.
  */
-async function engineTarget(opts: Options) {
+export async function engineTarget(opts: Options) {
   const env = process.env;
   if (opts.remote !== undefined && opts.remote !== false) {
     const { resolveRemote } = await import("../core/machine/active.js");
@@ -66,9 +67,12 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
   return withReporter(g, async (reporter) => {
     const remote = await engineTarget(opts);
     if (remote) reporter.emit({ kind: "info", message: `deploying to machine ${remote.name} (${remote.host})` });
-    const result = await up(
+    const result = await withInterrupt(
+      reporter,
+      { first: "stopping after the current step; the running version (if any) keeps serving.", second: "A deploy lock left behind is taken over by the next `fdock up` from this computer." },
+      (signal) => up(
       remote
-        ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
+        ? { dir: dirOf(g), mode: "production", port: (opts.port as number | undefined) ?? 80, publishHost: null, remoteHost: remote.host, machine: remote.name, env: remote.env, dockerArgs: remote.dockerArgs, onOutput: outputSink(g, reporter) }
         : {
             dir: dirOf(g),
             mode: opts.production ? "production" : "development",
@@ -78,7 +82,8 @@ export async function upCommand(g: GlobalOptions, opts: Options): Promise<number
           },
       reporter,
       remote?.docker,
-    );
+      signal,
+    ));
     await reporter.flush();
     if (g.json) return printJson(result);
     process.stdout.write(`${result.project} is serving at ${result.url} (${result.mode})\n`);
@@ -94,13 +99,22 @@ async function composeFor(g: GlobalOptions, opts: Options, onOutput?: (text: str
 }
 
 export async function downCommand(g: GlobalOptions, opts: Options): Promise<number> {
-  const { down } = await import("../core/stack/down.js");
-  const { step } = await import("../core/events.js");
+  const { downStack } = await import("../core/stack/down.js");
   return withReporter(g, async (reporter) => {
-    const compose = await composeFor(g, opts);
+    const remote = await engineTarget(opts);
     const volumes = Boolean(opts.volumes);
-    await step(reporter, "down", volumes ? "Remove containers, networks and volumes" : "Remove containers and networks", () => down(compose, volumes));
-    if (g.json) printJson({ down: true, volumesRemoved: volumes });
+    // A question only where someone can answer it: a terminal, not CI.
+    const interactive = process.stdin.isTTY && process.stderr.isTTY && !process.env.CI && !g.json;
+    const confirm = interactive ? async (message: string) => (await import("@inquirer/prompts")).confirm({ message, default: false }) : undefined;
+    const done = await downStack(
+      dirOf(g),
+      { volumes, yes: Boolean(opts.yes), confirm, ...(remote ? { env: remote.env, dockerArgs: remote.dockerArgs } : {}) },
+      reporter,
+      remote?.docker,
+    );
+    await reporter.flush();
+    if (g.json) return printJson({ down: done, volumesRemoved: done && volumes });
+    if (!done) process.stdout.write("Nothing was removed.\n");
   });
 }
 

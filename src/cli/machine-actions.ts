@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import type { GlobalOptions } from "./main.js";
 import { out, printJson, withReporter, type Options } from "./action.js";
 import { reportError } from "./errors.js";
+import { withInterrupt } from "./interrupt.js";
 import { UserError } from "../core/errors.js";
 import { runArgvInteractive } from "../core/exec.js";
 import { driverFlags } from "../core/machine/drivers/index.js";
@@ -27,27 +28,17 @@ export async function createAction(g: GlobalOptions, name: string, opts: Options
       const stray = s.flags.find((f) => opts[camel(f.name)] !== undefined);
       if (stray) throw new UserError(`--${stray.name} belongs to the ${other} driver, not ${driver}.`, `Use --driver ${other}, or drop the flag.`);
     }
-    // First Ctrl-C: finish the step in flight, save, stop (the machine stays recorded). Second: quit now.
-    const controller = new AbortController();
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      controller.abort();
-      process.stderr.write("\nStopping after the current step (the machine stays recorded; Ctrl-C again quits at once).\n");
-    };
-    process.on("SIGINT", onSigint);
-    try {
-      const result = await createMachine(
-        { name, driver, flags, noProvision: opts.provision === false, sshTimeout: opts.sshTimeout as number, dryRun: Boolean(opts.dryRun), signal: controller.signal },
-        reporter,
-      );
-      await reporter.flush();
-      if (g.json) return printJson(result);
-      if (result.dryRun) return out("Dry run: nothing was made.\n");
-      out(`Machine ${name} is ${result.state}${result.engineVersion ? ` (Docker ${result.engineVersion})` : ""}: ssh ${result.sshAlias}, Docker context ${result.context}.\n`);
-      out(`To point this shell at it: eval "$(fdock env ${name})"   then: fdock up --remote\n`);
-    } finally {
-      process.removeListener("SIGINT", onSigint);
-    }
+    // First Ctrl-C: finish the step in flight, then remove what this create made. Second: quit now.
+    const result = await withInterrupt(
+      reporter,
+      { first: "stopping after the current step, then removing what this create made.", second: `What was made so far may be left: \`fdock machine rm -f ${name}\` removes it.` },
+      (signal) => createMachine({ name, driver, flags, noProvision: opts.provision === false, sshTimeout: opts.sshTimeout as number, dryRun: Boolean(opts.dryRun), signal }, reporter),
+    );
+    await reporter.flush();
+    if (g.json) return printJson(result);
+    if (result.dryRun) return out("Dry run: nothing was made.\n");
+    out(`Machine ${name} is ${result.state}${result.engineVersion ? ` (Docker ${result.engineVersion})` : ""}: ssh ${result.sshAlias}, Docker context ${result.context}.\n`);
+    out(`To point this shell at it: eval "$(fdock env ${name})"   then: fdock up --remote\n`);
   });
 }
 
@@ -56,7 +47,9 @@ export async function lsAction(g: GlobalOptions, opts: Options): Promise<number>
     const env = process.env;
     const active = activeMachine(env).name;
     const rows = await Promise.all(
-      new MachineStore(env).list().map(async (c) => {
+      new MachineStore(env).listAll().map(async ({ name, config: c, error }) => {
+        // A config that cannot be read is listed as Error (with why), never hides the others.
+        if (!c) return { name, active: name === active, driver: "?", state: "Error", url: "", docker: "", error };
         const m = await loadMachine(c.name, env).catch(() => null);
         const state = m && c.ssh ? await machineState(m) : c.state === "creating" ? "Creating" : "Unknown";
         return {
@@ -173,7 +166,8 @@ export async function rmAction(g: GlobalOptions, names: string[], opts: Options)
   const { removeMachine } = await import("../core/machine/remove.js");
   return withReporter(g, async (reporter) => {
     const store = new MachineStore(process.env);
-    for (const name of names) store.load(name); // every name known before anything is removed
+    // Every name known before anything is removed; -f also takes a machine whose config cannot be read.
+    for (const name of names) (opts.force ? store.require(name) : store.load(name));
     if (!opts.yes && !opts.dryRun) {
       if (!process.stdin.isTTY || process.env.CI) throw new UserError(`Removing ${names.join(", ")} needs confirmation.`, "Pass -y to remove without asking.");
       const { confirm } = await import("@inquirer/prompts");

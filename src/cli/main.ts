@@ -75,9 +75,10 @@ export function buildProgram(): Command {
   program
     .command("down")
     .description("stop and remove the app's containers and networks")
-    .option("-v, --volumes", "also delete the named volumes (the app's persistent data)", false)
+    .option("-v, --volumes", "also delete the named volumes (the app's persistent data); asks first", false)
+    .option("-y, --yes", "with -v: delete the data without asking (needed where nobody can answer: CI, no terminal)", false)
     .option("--remote [machine]", "on a machine (default: the active one)")
-    .addHelpText("after", "\nExample:\n  fdock down")
+    .addHelpText("after", "\nExamples:\n  fdock down\n  fdock down -v --yes   # also delete the app's data")
     .action(run(async () => (await import("./commands.js")).downCommand));
 
   program
@@ -105,6 +106,22 @@ export function buildProgram(): Command {
     .addOption(new Option("--memory <size>", "size workers for this much memory (e.g. 1g) instead of asking the engine").argParser(memorySize))
     .addHelpText("after", "\nExamples:\n  fdock config --production\n  fdock config --production --cpus 2 --memory 1g")
     .action(run(async () => (await import("./commands.js")).configCommand));
+
+  program
+    .command("releases")
+    .description("list the app's releases on the engine (the last 5 production deploys), newest first")
+    .option("--remote [machine]", "on a machine (default: the active one)")
+    .addHelpText("after", "\nExample:\n  fdock releases --remote web")
+    .action(run(async () => (await import("./release-actions.js")).releasesCommand));
+
+  program
+    .command("rollback")
+    .description("switch the production stack back to a release, without a gap and without a build")
+    .argument("[release]", "a release id from `fdock releases` (default: the one before the current one)")
+    .addOption(new Option("-p, --port <port>", "the port the stack is published on (as given to `fdock up`)").argParser(portNumber))
+    .option("--remote [machine]", "on a machine (default: the active one)")
+    .addHelpText("after", "\nExamples:\n  fdock rollback --remote web\n  fdock rollback 20250101-120000")
+    .action(run(async () => (await import("./release-actions.js")).rollbackCommand));
 
   registerMachineCommands(program, run);
 

@@ -34,11 +34,13 @@ export class LineReporter implements CliReporter {
 
 /**
  * A listr2 task list on a TTY. Core steps run one after another, so each becomes a one-task
- * Listr rendered in turn: a spinner while it runs, then a tick (or a cross) and its time.
+ * Listr rendered in turn: a spinner while it runs, then a tick (or a cross) and its time. A step
+ * that starts inside another (a driver's steps inside "Create the host") shows in the outer
+ * task's title while it runs, then as a line under it; so does an info message meanwhile.
  */
 export class ListrReporter implements CliReporter {
   private chain: Promise<void> = Promise.resolve();
-  private pending?: { resolve: (ms: number) => void; reject: (e: Error) => void };
+  private open?: OpenStep;
 
   constructor(
     private readonly listr: typeof import("listr2"),
@@ -47,24 +49,40 @@ export class ListrReporter implements CliReporter {
   ) {}
 
   emit(e: ProgressEvent): void {
+    const open = this.open;
     switch (e.kind) {
       case "step-start": {
-        const done = new Promise<number>((resolve, reject) => (this.pending = { resolve, reject }));
+        if (open) return open.show({ title: `${open.title}: ${e.title}` });
+        let settle!: Pick<OpenStep, "resolve" | "reject">;
+        const done = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
         done.catch(() => undefined);
+        const step = new OpenStep(e.id, e.title, settle.resolve, settle.reject);
+        this.open = step;
         const list = new this.listr.Listr(
-          [{ title: e.title, task: async (_ctx, task) => { task.title = `${e.title} (${seconds(await done)})`; } }],
-          { exitOnError: true, rendererOptions: { formatOutput: "wrap" } },
+          [{
+            title: e.title,
+            task: async (_ctx, task) => {
+              step.attach(task);
+              task.title = `${e.title} (${seconds(await done)})`;
+            },
+            rendererOptions: { outputBar: Infinity, persistentOutput: true },
+          }],
+          // No SIGINT listener of listr2's own (it calls process.exit(127)): interrupt.ts owns Ctrl-C.
+          { exitOnError: true, registerSignalListeners: false, rendererOptions: { formatOutput: "wrap" } },
         );
         this.chain = this.chain.then(() => list.run().then(() => undefined, () => undefined));
         break;
       }
       case "step-done":
-        this.pending?.resolve(e.ms);
+      case "step-failed": {
+        if (open && open.id !== e.id) return open.show({ title: open.title, line: `${e.kind === "step-done" ? "✔" : "✖"} ${e.title} (${seconds(e.ms)})` });
+        this.open = undefined;
+        if (e.kind === "step-done") open?.resolve(e.ms);
+        else open?.reject(new Error(e.error.split("\n")[0]));
         break;
-      case "step-failed":
-        this.pending?.reject(new Error(e.error.split("\n")[0]));
-        break;
+      }
       case "info":
+        if (open) return open.show({ line: e.message });
         this.chain = this.chain.then(() => void this.out.write(`  ${e.message}\n`));
         break;
       case "output":
@@ -75,6 +93,36 @@ export class ListrReporter implements CliReporter {
 
   flush(): Promise<void> {
     return this.chain;
+  }
+}
+
+/** The top-level step being rendered; what happens inside it is shown once its task runs. */
+class OpenStep {
+  private task?: { title: string; output: string | undefined };
+  private title_?: string;
+  private readonly lines: string[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly resolve: (ms: number) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
+
+  attach(task: { title: string; output: string | undefined }): void {
+    this.task = task;
+    for (const line of this.lines.splice(0)) task.output = line;
+    if (this.title_) task.title = this.title_;
+  }
+
+  show(change: { title?: string; line?: string }): void {
+    if (change.title !== undefined) this.title_ = change.title;
+    if (!this.task) {
+      if (change.line !== undefined) this.lines.push(change.line);
+      return;
+    }
+    if (change.line !== undefined) this.task.output = change.line;
+    if (change.title !== undefined) this.task.title = change.title;
   }
 }
 

@@ -26,6 +26,16 @@ export class PrecheckError extends UserError {
   }
 }
 
+/**
+ * The app did not pass its health check (gunicorn's, or the one through nginx). Exit code 4, so a
+ * script can tell "this version of the app is broken" from other failures.
+ */
+export class HealthCheckError extends UserError {
+  constructor(message: string, hint?: string, detail?: string) {
+    super(message, hint, detail, 4);
+  }
+}
+
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }

@@ -12,11 +12,14 @@ import { copyExample } from "../helpers/project.js";
 import { docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
 
 
-const cleanups: Array<() => void> = [];
-afterAll(() => cleanups.forEach((c) => c()));
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
 function example(overrides: Record<string, unknown> = {}) {
   const ex = copyExample(overrides);
-  cleanups.push(ex.cleanup);
+  // Whatever a test left on the engine (images of a failed deploy too), then the folder.
+  cleanups.push(async () => { await downLocal(ex.dir); ex.cleanup(); });
   return ex;
 }
 

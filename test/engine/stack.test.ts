@@ -6,23 +6,9 @@ import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
 import type { UpResult } from "../../src/core/stack/up.js";
 import { failure } from "../helpers/failure.js";
+import { keepAsking } from "../helpers/keep-asking.js";
 import { copyExample } from "../helpers/project.js";
-import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, upLocal } from "../helpers/engine.js";
-
-/** GETs url over and over until stopped; the status of each answer, 0 for no answer. */
-function keepAsking(url: string): { stop: () => Promise<number[]> } {
-  let asking = true;
-  const statuses: number[] = [];
-  const loop = (async () => {
-    while (asking) {
-      // A new connection each time, as most clients would after a reset: nginx's reload closes
-      // its idle keep-alive connections, and a request racing that close never reaches nginx.
-      statuses.push(await httpGet(url, { Connection: "close" }).then((r) => r.status, () => 0));
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return { stop: async () => { asking = false; await loop; return statuses; } };
-}
+import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, removeProjectImages, upLocal } from "../helpers/engine.js";
 
 /** The production stack of the example app on the real engine, through real nginx and gunicorn. */
 describe("fdock up (production) on a real engine", () => {
@@ -40,6 +26,7 @@ describe("fdock up (production) on a real engine", () => {
       .split("\n").filter(Boolean);
   afterAll(async () => {
     await downLocal(ex.dir);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 
@@ -70,9 +57,11 @@ describe("fdock up (production) on a real engine", () => {
     expect(honest.remote_addr).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(forged.remote_addr).toBe(honest.remote_addr);
     expect(forged.remote_addr).not.toBe("6.6.6.6");
-    // Without ProxyFix the app would see nginx's own address instead of the client's.
-    const nginxIps = await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", `${ex.name}-nginx-1`);
-    expect(nginxIps.split(" ")).not.toContain(honest.remote_addr);
+    // Without ProxyFix (and nginx believing the front's X-Real-IP) the app would see a proxy's
+    // own address instead of the client's.
+    const ipsOf = (name: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name);
+    const proxyIps = `${await ipsOf(`${ex.name}-nginx-1`)} ${await ipsOf(`${ex.name}-front-1`)}`;
+    expect(proxyIps.split(" ")).not.toContain(honest.remote_addr);
   });
 
   it("never publishes gunicorn's port: not on the host's ports, not from another network", async () => {
@@ -156,7 +145,7 @@ describe("fdock up (production) on a real engine", () => {
       const [replaced] = await gunicornContainers();
       expect(await ipOf(replaced!)).not.toBe(oldIp);
       expect(await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx)).toBe(started);
-      // The same nginx container, so the same published port.
+      // The same front container, so the same published port.
       expect(again.port).toBe(Number(new URL(base).port));
       const version = await httpGet(`http://127.0.0.1:${again.port}/api/version`);
       expect(version.status).toBe(200);

@@ -3,15 +3,18 @@ import { DockerComposeEnvironment, Wait } from "testcontainers";
 import { prepareStack } from "../../src/core/stack/prepare.js";
 import { COMPOSE_FILE } from "../../src/core/render/bundle.js";
 import { copyExample } from "../helpers/project.js";
-import { httpGet } from "../helpers/engine.js";
+import { downLocal, httpGet } from "../helpers/engine.js";
 
 /**
  * Each worker model serves the example app: fdock renders the stack for it, and
- * testcontainers brings it up with compose (nginx on a random host port).
+ * testcontainers brings it up with compose (the front on a random host port).
  */
 describe.each(["sync", "gthread", "gevent"] as const)("the %s worker model", (workerClass) => {
   const ex = copyExample({ workers: { class: workerClass, count: 2, threads: 3 } });
-  afterAll(() => ex.cleanup());
+  afterAll(async () => {
+    await downLocal(ex.dir); // the images compose built
+    ex.cleanup();
+  });
 
   it("serves requests through nginx, with the worker class it was given", async () => {
     const stack = await prepareStack({ dir: ex.dir, mode: "production", port: 0, publishHost: null });
@@ -19,10 +22,10 @@ describe.each(["sync", "gthread", "gevent"] as const)("the %s worker model", (wo
     await using env = await new DockerComposeEnvironment(stack.compose.bundleDir, COMPOSE_FILE)
       .withProjectName(ex.name)
       .withBuild()
-      .withWaitStrategy("nginx-1", Wait.forHealthCheck())
-      .up(["gunicorn", "nginx"]);
-    const nginx = env.getContainer("nginx-1");
-    const base = `http://${nginx.getHost()}:${nginx.getMappedPort(80)}`;
+      .withWaitStrategy("front-1", Wait.forHealthCheck())
+      .up(["gunicorn", "nginx", "front"]);
+    const front = env.getContainer("front-1");
+    const base = `http://${front.getHost()}:${front.getMappedPort(80)}`;
 
     const answers = await Promise.all(Array.from({ length: 6 }, () => httpGet(`${base}/api/io?ms=100`)));
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));

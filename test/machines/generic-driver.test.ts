@@ -120,6 +120,8 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
     expect(r.exitCode, out(r)).toBe(0);
     expect(r.stdout).toContain(`http://${host.ip}:80/`);
+    // No noise on the normal path: once, every API call over SSH printed Node's DEP0170 warning.
+    expect(r.stderr).not.toMatch(/Warning/);
     const health = await httpGet(`http://${host.ip}/healthz`);
     expect(health.status).toBe(200);
     expect(health.headers.server).toBe("nginx");

@@ -3,15 +3,18 @@
  * from test/fixtures/ssh-host) and an isolated workstation (HOME, FDOCK_HOME, DOCKER_CONFIG in
  * a temp folder) from which the fdock CLI runs as a child process.
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { GenericContainer, Wait } from "testcontainers";
 import { runArgv, type RunResult } from "../../src/core/exec.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/ssh-host");
 export const PREFIX = "fdock-test-machines-";
-const IMAGE = `${PREFIX}ssh-host:latest`;
+/** One fixture image per base image and apt sources: runs against different stand-ins never retag each other's. */
+const imageFor = (base: string, sources: string) => `${PREFIX}ssh-host:${sources}-${createHash("sha256").update(base).digest("hex").slice(0, 12)}`;
 
 export async function sh(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return runArgv({ file, args }, { env: opts.env, input: opts.input, timeoutMs: opts.timeoutMs ?? 300_000 });
@@ -89,27 +92,33 @@ export interface SshHost {
   stop(): Promise<void>;
 }
 
+/**
+ * Which Debian a host's apt offers Docker from: "trixie" adds Debian 13 as a low-priority source
+ * (docker.io 26); "bookworm" is a stock Debian 12 server (docker.io 20.10 only).
+ */
+export type HostSources = "trixie" | "bookworm";
+
 /** Builds the fixture image (cached after the first time) and starts one host trusting `publicKey`. */
-export async function startSshHost(publicKey: string): Promise<SshHost> {
+export async function startSshHost(publicKey: string, sources: HostSources = "trixie"): Promise<SshHost> {
   const base = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
-  await must("docker", ["build", "-q", "-t", IMAGE, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, FIXTURE]);
-  const name = `${PREFIX}host-${process.pid}`;
-  const volume = `${PREFIX}varlib-${process.pid}`;
-  await sh("docker", ["rm", "-f", "-v", name]);
-  await must("docker", ["run", "-d", "--privileged", "--name", name, "--hostname", name, "-v", `${volume}:/var/lib/docker`, "-e", `AUTHORIZED_KEY=${publicKey}`, IMAGE]);
-  const ip = await must("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name]);
-  // sshd is up once the host keys exist and it logs that it listens.
-  for (let i = 0; i < 100; i++) {
-    const logs = await sh("docker", ["logs", name]);
-    if (/Server listening/.test(logs.stdout + logs.stderr)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const image = imageFor(base, sources);
+  const extraSuite = sources === "trixie" ? "trixie" : "";
+  await must("docker", ["build", "-q", "-t", image, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, "--build-arg", `EXTRA_SUITE=${extraSuite}`, FIXTURE]);
+  const name = `${PREFIX}host-${sources}-${process.pid}`;
+  // The image's VOLUME gives /var/lib/docker an anonymous volume, removed with the container.
+  const container = await new GenericContainer(image)
+    .withName(name)
+    .withHostname(name)
+    .withPrivilegedMode()
+    .withEnvironment({ AUTHORIZED_KEY: publicKey })
+    // sshd is up once the host keys exist and it logs that it listens.
+    .withWaitStrategy(Wait.forLogMessage(/Server listening/))
+    .start();
   return {
     name,
-    ip,
+    ip: container.getIpAddress("bridge"),
     stop: async () => {
-      await sh("docker", ["rm", "-f", "-v", name]);
-      await sh("docker", ["volume", "rm", "-f", volume]);
+      await container.stop({ removeVolumes: true });
     },
   };
 }

@@ -20,7 +20,7 @@ describe("fdock.yaml", () => {
     expect(c.images).toEqual({ python: "python:3.12-slim", nginx: "nginx:stable" });
     expect(c.workers).toEqual({ class: "auto", count: "auto", threads: 4, connections: 1000, timeout: 30 });
     expect(c.port).toBe(8080);
-    expect(c.health.path).toBe("/healthz");
+    expect(c.health).toEqual({ path: "/", explicit: false });
     expect(c.static).toBeNull();
   });
 

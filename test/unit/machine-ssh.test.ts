@@ -8,7 +8,7 @@ import { fingerprint, parseKeyText, parsePin, pinMatches } from "../../src/core/
 import { readPrivateKey } from "../../src/core/machine/ssh/key-file.js";
 import { ensureSshInclude, renderSshEntry } from "../../src/core/machine/ssh/ssh-config.js";
 import { packageFamily, parseOsRelease } from "../../src/core/machine/provision/os-release.js";
-import { provisionScript, runAsRootCommand } from "../../src/core/machine/provision/scripts.js";
+import { dockerRepoFor, provisionScript, runAsRootCommand } from "../../src/core/machine/provision/scripts.js";
 
 const temps: string[] = [];
 const temp = () => { const d = mkdtempSync(join(tmpdir(), "fdock-ssh-")); temps.push(d); return d; };
@@ -99,15 +99,58 @@ describe("provisioner", () => {
     expect(os("ID=alpine\n")).toBeNull();
   });
 
-  it("installs only when dockerd is missing, adds a sudo user to the docker group, runs through sudo -n", () => {
+  it("installs only when dockerd is missing or too old, adds a sudo user to the docker group, runs through sudo -n", () => {
     const script = provisionScript("apt", "deploy");
-    expect(script).toContain("if ! command -v dockerd");
+    expect(script).toContain('installed=$(engine_version)');
+    expect(script).toContain('MIN_ENGINE="20.10"');
+    expect(script).toContain('elif ! at_least "$installed" "$MIN_ENGINE"; then');
     expect(script).toContain("usermod -aG docker deploy");
     expect(script).toContain("setsid nohup dockerd");
+    expect(script).not.toMatch(/\{\{\w+\}\}/);
     expect(provisionScript("apt", "root")).not.toContain("usermod");
-    expect(provisionScript("dnf", "ec2-user")).toContain("dnf install -y -q docker");
+    expect(provisionScript("dnf", "ec2-user")).toContain("dnf install -y -q docker ");
     expect(runAsRootCommand("deploy")).toBe("sudo -n sh -s");
     expect(runAsRootCommand("root")).toBe("sh -s");
     expect(() => provisionScript("apt", "x; rm -rf /")).toThrow(/unsafe/);
+  });
+
+  it("picks Docker's repository for the distribution, none for Amazon Linux", () => {
+    const os = (t: string) => parseOsRelease(t);
+    expect(dockerRepoFor("apt", os("ID=debian\nVERSION_CODENAME=bookworm\n"))).toEqual({ url: "https://download.docker.com/linux/debian", suite: "bookworm" });
+    expect(dockerRepoFor("apt", os("ID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=jammy\nUBUNTU_CODENAME=jammy\n"))).toEqual({ url: "https://download.docker.com/linux/ubuntu", suite: "jammy" });
+    expect(dockerRepoFor("apt", os("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\nVERSION_CODENAME=wilma\nUBUNTU_CODENAME=noble\n"))?.suite).toBe("noble");
+    expect(dockerRepoFor("apt", os("ID=debian\nVERSION_CODENAME=$(reboot)\n"))).toBeNull();
+    expect(dockerRepoFor("dnf", os("ID=fedora\n"))?.url).toBe("https://download.docker.com/linux/fedora");
+    expect(dockerRepoFor("dnf", os('ID="rocky"\nID_LIKE="rhel centos fedora"\n'))?.url).toBe("https://download.docker.com/linux/centos");
+    expect(dockerRepoFor("dnf", os('ID="amzn"\nID_LIKE="fedora"\n'))).toBeNull();
+  });
+
+  it("tries Docker's apt repository first, the way Docker's guide does, giving up within seconds", () => {
+    const script = provisionScript("apt", "root", { url: "https://download.docker.com/linux/debian", suite: "bookworm" });
+    expect(script).toContain('DOCKER_REPO="https://download.docker.com/linux/debian"');
+    expect(script).toContain('DOCKER_SUITE="bookworm"');
+    // Fast failure: connection and total time bounded.
+    expect(script).toMatch(/FETCH="curl -fsSL --connect-timeout 5 --max-time 20"/);
+    expect(script).toContain('$FETCH "$DOCKER_REPO/gpg" -o /etc/apt/keyrings/docker.asc');
+    expect(script).toContain("signed-by=/etc/apt/keyrings/docker.asc] $DOCKER_REPO $DOCKER_SUITE stable");
+    expect(script).toContain("apt-get install -y -q docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin");
+    // Docker first, the distribution's packages (the newest docker.io any source offers) after.
+    const install = script.slice(script.indexOf("install_engine() {"));
+    expect(install.indexOf("install_from_docker")).toBeLessThan(install.indexOf("install_from_distribution"));
+    expect(script).toContain("apt-cache madison docker.io");
+    // Each path says which one was taken; a failed attempt leaves no broken apt source behind.
+    expect(script).toContain("cannot be reached ($(echo $err)): using the distribution's packages instead");
+    expect(script).toContain("installed docker-ce from Docker's apt repository");
+    expect(script).toContain("from the distribution's sources");
+    expect(script).toContain("rm -f /etc/apt/sources.list.d/docker.list /etc/apt/keyrings/docker.asc");
+  });
+
+  it("tries Docker's dnf repository first, and says when there is none", () => {
+    const dnf = provisionScript("dnf", "root", { url: "https://download.docker.com/linux/fedora", suite: "" });
+    expect(dnf).toContain('$FETCH "$DOCKER_REPO/docker-ce.repo" -o /etc/yum.repos.d/docker-ce.repo');
+    expect(dnf).toContain("dnf install -y -q --allowerasing docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin");
+    expect(dnf).toContain("Docker's dnf repository cannot be reached");
+    expect(provisionScript("dnf", "root", null)).toContain('DOCKER_REPO=""');
+    expect(provisionScript("dnf", "root", null)).toContain("Docker publishes no repository for this distribution");
   });
 });

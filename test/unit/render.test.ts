@@ -5,7 +5,10 @@ import type { Project } from "../../src/core/project/model.js";
 import { planWorkers } from "../../src/core/project/workers.js";
 import { renderBundle } from "../../src/core/render/bundle.js";
 import { renderCompose } from "../../src/core/render/compose.js";
-import { renderDockerignore, renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
+import { parseIgnoreText } from "../../src/core/project/ignore-file.js";
+import { renderGunicornDockerignore } from "../../src/core/render/dockerignore.js";
+import { isIgnored } from "../../src/core/render/ignore-match.js";
+import { renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "../../src/core/render/nginx-image.js";
 import { nginxLimits, renderNginxMainConf } from "../../src/core/render/nginx-main.js";
 import type { Target } from "../../src/core/render/target.js";
@@ -23,13 +26,51 @@ const dev: Target = { mode: "development", cpus: 2, publish: { host: "127.0.0.1"
 type Compose = { services: Record<string, Record<string, any>>; networks: Record<string, any>; volumes?: Record<string, unknown>; name: string };
 const composeOf = (p: Project, t: Target) => parse(renderCompose(p, planWorkers(p.config, p.requirements.names, t.cpus), t)) as Compose;
 
+describe("the front (production)", () => {
+  const p = project("server:\n  names: [example.com]\n  client_max_body_size: 1m\n");
+  const plan = (t: Target) => planWorkers(p.config, p.requirements.names, t.cpus);
+
+  it("is the same for any app settings: compose never recreates it on a redeploy", () => {
+    const other = project("server:\n  names: [other.org]\nworkers:\n  class: sync\n");
+    const front = (q: Project) => composeOf(q, prod).services.front;
+    expect(front(other)).toEqual(front(p));
+    const bundle = renderBundle(p, plan(prod), prod);
+    expect(renderBundle(other, planWorkers(other.config, other.requirements.names, 2), prod)["front.conf"]).toBe(bundle["front.conf"]);
+    expect(bundle["front-upstream.conf"]).toBe("server nginx:80;\n");
+    expect(renderBundle(p, plan(dev), dev)["front.conf"]).toBeUndefined();
+  });
+
+  it("sets X-Real-IP, passes Host and the client's X-Forwarded-For, and leaves limits and buffering to the app nginx", () => {
+    const conf = renderBundle(p, plan(prod), prod)["front.conf"]!;
+    expect(conf).toContain("proxy_set_header X-Real-IP $remote_addr;");
+    expect(conf).toContain("proxy_set_header Host $http_host;");
+    // No directive touches X-Forwarded-For: nginx passes the client's header as it came.
+    expect(conf.replace(/#.*$/gm, "")).not.toContain("X-Forwarded-For");
+    expect(conf).toContain("client_max_body_size 0;");
+    expect(conf).toContain("proxy_request_buffering off;");
+    expect(conf).toContain("proxy_buffering off;");
+    expect(conf).toMatch(/upstream fdock_app \{\n(\s*#.*\n)*\s*include \/etc\/nginx\/fdock\/front-upstream\.conf;/);
+  });
+
+  it("is believed by the app nginx (production only), from private addresses only", () => {
+    const prodConf = renderNginxConf(p.config, plan(prod), prod);
+    expect(prodConf).toContain("real_ip_header X-Real-IP;");
+    expect(prodConf.match(/set_real_ip_from (\S+);/g)).toEqual(["set_real_ip_from 10.0.0.0/8;", "set_real_ip_from 172.16.0.0/12;", "set_real_ip_from 192.168.0.0/16;"]);
+    expect(renderNginxConf(p.config, plan(dev), dev)).not.toContain("real_ip");
+  });
+});
+
 describe("compose topology", () => {
   const p = project("static:\n  folder: blog/static\npersistent: [instance, var/uploads]\nrelease: python -m blog.release\n");
 
-  it("publishes only nginx; gunicorn sits on an internal network", () => {
+  it("publishes only the front (production); gunicorn sits on an internal network", () => {
     const c = composeOf(p, prod);
     expect(c.name).toBe("blog");
-    expect(c.services.nginx!.ports).toEqual(["80:80"]);
+    expect(c.services.front!.ports).toEqual(["80:80"]);
+    expect(c.services.front!.networks).toEqual(["edge"]);
+    // nginx publishes nothing, so a new one can start beside the old one on a redeploy.
+    expect(c.services.nginx!.ports).toBeUndefined();
+    expect(composeOf(p, dev).services.front).toBeUndefined();
     expect(c.services.gunicorn!.ports).toBeUndefined();
     expect(c.services.gunicorn!.networks).toEqual(["internal"]);
     expect(c.networks.internal).toEqual({ internal: true });
@@ -71,6 +112,18 @@ describe("compose topology", () => {
     expect(c.services.nginx!.volumes).toEqual(["../blog/static:/usr/share/nginx/fdock-static:ro"]);
     expect(c.services.nginx!.ports).toEqual(["127.0.0.1:8080:80"]);
     expect(composeOf(p, { ...dev, publish: { host: "127.0.0.1", port: 0 } }).services.nginx!.ports).toEqual(["127.0.0.1::80"]);
+  });
+
+  it("in development runs the app and its release as the invoking user, with persistent paths in the source", () => {
+    const c = composeOf(p, { ...dev, devUser: "1000:1000" });
+    expect(c.services.gunicorn!.user).toBe("1000:1000");
+    expect(c.services.release!.user).toBe("1000:1000");
+    expect(c.services.gunicorn!.environment.HOME).toBe("/tmp");
+    // The user's own instance/ inside the mounted source, not a volume the image's app user owns.
+    expect(c.services.gunicorn!.volumes).toEqual(["..:/app"]);
+    expect(c.volumes).toBeUndefined();
+    // Production keeps the image's non-root app user.
+    expect(composeOf(p, prod).services.gunicorn!.user).toBeUndefined();
   });
 
   it("has no release service when there is no release command, and passes the env file", () => {
@@ -179,10 +232,11 @@ describe("images", () => {
   });
 
   it("keeps .git, virtualenvs, caches, .env and persistent data out of the build context", () => {
-    const ignore = renderDockerignore(project("persistent: [instance]\nenv_file: config/.env.prod\n"));
-    for (const line of [".git", ".venv", "venv", "**/__pycache__", ".env", "node_modules", "instance", "config/.env.prod"]) {
-      expect(ignore.split("\n")).toContain(line);
+    const patterns = parseIgnoreText(renderGunicornDockerignore(project("persistent: [instance]\nenv_file: config/.env.prod\n")));
+    for (const path of [".git/HEAD", ".venv/bin/python", "venv/lib/x.py", "blog/__pycache__/x.pyc", ".env", "node_modules/x", "instance/blog.sqlite", "config/.env.prod"]) {
+      expect(isIgnored(patterns, path), path).toBe(true);
     }
+    expect(isIgnored(patterns, "blog/views.py")).toBe(false);
   });
 
   it("takes the nginx base image as a parameter", () => {

@@ -1,5 +1,8 @@
 import type Docker from "dockerode";
 import { PrecheckError } from "../errors.js";
+import { engineCapabilities, isSupportedEngine, type EngineCapabilities } from "./capabilities.js";
+import { EngineTooOldError, EngineUnreachableError, type EngineLocation } from "./engine-errors.js";
+import { sshEngineOptions } from "./ssh-dial.js";
 
 /** What fdock needs to know about the Docker engine a stack will run on. */
 export interface EngineFacts {
@@ -8,6 +11,8 @@ export interface EngineFacts {
   memoryBytes: number;
   serverVersion: string;
   name: string;
+  /** What the engine's version allows (capabilities.ts). */
+  capabilities: EngineCapabilities;
 }
 
 /** A dockerode client for the engine that env's DOCKER_HOST (or the local socket) names. */
@@ -29,7 +34,8 @@ export function engineOptions(dockerHost: string | undefined): Docker.DockerOpti
     case "https:":
       return { protocol: "https", host: url.hostname, port: Number(url.port) || 2376 };
     case "ssh:":
-      return { protocol: "ssh", host: url.hostname, port: Number(url.port) || 22, username: url.username || undefined };
+      // Through ssh-agent, as the docker CLI does with a bare ssh:// DOCKER_HOST.
+      return sshEngineOptions({ host: url.hostname, port: Number(url.port) || 22, username: url.username || undefined, agent: process.env.SSH_AUTH_SOCK });
     default:
       throw new PrecheckError(`DOCKER_HOST=${dockerHost} is not an address fdock understands.`, "Use unix://PATH, tcp://HOST:PORT or ssh://USER@HOST.");
   }
@@ -39,17 +45,21 @@ export function describeEngine(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 }
 
-/** Asks the engine for its facts; no answer is a pre-check failure with the next step. */
-export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<EngineFacts> {
+/**
+ * Asks the engine for its facts. No answer, or an engine older than fdock supports, is a
+ * pre-check failure with the next step (`where` names a machine's engine in the message).
+ */
+export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = process.env, where?: EngineLocation): Promise<EngineFacts> {
+  const location: EngineLocation = where ?? { kind: "local", address: describeEngine(env) };
+  let info: { NCPU?: number; MemTotal?: number; ServerVersion?: string; Name?: string };
   try {
-    const info = (await withTimeout(docker.info(), 10_000)) as { NCPU?: number; MemTotal?: number; ServerVersion?: string; Name?: string };
-    return { cpus: info.NCPU ?? 1, memoryBytes: info.MemTotal ?? 0, serverVersion: info.ServerVersion ?? "unknown", name: info.Name ?? "docker" };
+    info = (await withTimeout(docker.info(), 10_000)) as typeof info;
   } catch (e) {
-    throw new PrecheckError(
-      `No Docker engine answers at ${describeEngine(env)} (${(e as Error).message}).`,
-      "Start Docker (on Debian without systemd: `setsid dockerd &`; the repo's scripts/rig does it), or point DOCKER_HOST at a running engine.",
-    );
+    throw new EngineUnreachableError(location, (e as Error).message);
   }
+  const serverVersion = info.ServerVersion ?? "unknown";
+  if (!isSupportedEngine(serverVersion)) throw new EngineTooOldError(location, serverVersion);
+  return { cpus: info.NCPU ?? 1, memoryBytes: info.MemTotal ?? 0, serverVersion, name: info.Name ?? "docker", capabilities: engineCapabilities(serverVersion) };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

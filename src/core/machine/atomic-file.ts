@@ -1,10 +1,12 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export interface AtomicWriteOptions {
   mode?: number;
   /** Test seam: runs after the temp file is written and synced, before the rename (a crash there must leave the old file). */
   beforeRename?: (tempPath: string) => void;
+  /** Never replace an existing file: fail with EEXIST instead (a hard link in place of the rename). */
+  exclusive?: boolean;
 }
 
 /**
@@ -24,11 +26,13 @@ export function writeFileAtomic(path: string, data: string | Buffer, opts: Atomi
   }
   try {
     opts.beforeRename?.(temp);
-    renameSync(temp, path);
+    if (opts.exclusive) linkSync(temp, path);
+    else renameSync(temp, path);
   } catch (e) {
     rmSync(temp, { force: true });
     throw e;
   }
+  if (opts.exclusive) rmSync(temp, { force: true });
   try {
     const dfd = openSync(dir, "r");
     try { fsyncSync(dfd); } finally { closeSync(dfd); }

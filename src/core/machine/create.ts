@@ -6,6 +6,8 @@ import { withMachineLock } from "./lock.js";
 import { connectMachine, factoryFor, syncSshConfig, type Machine } from "./machine.js";
 import { validateMachineName } from "./names.js";
 import { provision } from "./provision/provision.js";
+import { removeLocked } from "./remove.js";
+import { Interrupted, stopIfAborted } from "../interrupt.js";
 import { contextName, sshAlias } from "./paths.js";
 import { CONFIG_VERSION, MachineStore, type MachineConfig } from "./store.js";
 
@@ -37,7 +39,8 @@ export interface CreateResult {
  * docker-machine's create: pre-create check, save, driver create (with checkpoints), save,
  * wait for SSH and pin the host key, provision, ssh config entry and Docker context.
  * The config is saved before and after the driver's create, so a half-made host is never
- * orphaned: `fdock machine rm NAME` can always find it.
+ * orphaned: `fdock machine rm NAME` can always find it. Once opts.signal is aborted (the first
+ * Ctrl-C), the create stops after the step in flight and removes everything it made.
  */
 export async function createMachine(opts: CreateOptions, reporter: Reporter): Promise<CreateResult> {
   const env = opts.env ?? process.env;
@@ -75,21 +78,24 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
       Object.assign(config, { state, driverData: driver.toJSON(), ...extra });
       store.save(config);
     };
+    // A create the user interrupts (Ctrl-C) leaves nothing: the host, the local state, the entries.
+    const stopIfInterrupted = async () => {
+      if (signal.aborted) await rollBack(name, env, reporter, () => save("error", { error: "interrupted" }));
+    };
 
     await step(reporter, "precheck", `Check the ${factory.name} driver's settings`, () => driver.preCreateCheck(ctx));
+    stopIfAborted(signal, `Stopped: nothing was made for machine "${name}".`);
     store.ensureDir(name);
     await save("creating");
     try {
       await step(reporter, "create", `Create the host (${factory.name})`, () => driver.create(ctx));
     } catch (e) {
+      await stopIfInterrupted();
       await save("error", { error: (e as Error).message });
       throw withHint(e, `The machine is recorded (state: error); \`fdock machine rm ${name}\` removes whatever was made.`);
     }
     await save("created", { ssh: driver.ssh() });
-    if (signal.aborted) {
-      await save("error", { error: "interrupted after the host was made" });
-      throw new UserError(`Stopped: machine "${name}" was made but not provisioned.`, `\`fdock machine provision ${name}\` continues; \`fdock machine rm ${name}\` removes it.`, undefined, 130);
-    }
+    await stopIfInterrupted();
     const machine: Machine = { config, driver, dir };
 
     let engineVersion: string | undefined;
@@ -98,14 +104,32 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
         engineVersion = await provisionMachine(machine, reporter, { timeoutMs: (opts.sshTimeout ?? 120) * 1000, wait: true, signal });
         await save("ready", { engineVersion, error: undefined });
       } catch (e) {
+        await stopIfInterrupted();
         await save("error", { error: (e as Error).message });
         syncSshConfig(env);
         throw withHint(e, `The machine is recorded; after fixing the cause, \`fdock machine provision ${name}\` continues (or \`fdock machine rm ${name}\`).`);
       }
+      await stopIfInterrupted();
     }
     await finishLocalSetup(name, env, reporter);
+    await stopIfInterrupted();
     return { name, driver: factory.name, state: config.state, context: contextName(name), sshAlias: sshAlias(name), engineVersion };
   });
+}
+
+/**
+ * Removes an interrupted create's host and local state (the caller holds the machine's lock),
+ * then throws Interrupted. When the host cannot be removed, the record stays (state: error) so
+ * that `fdock machine rm` can find what is left.
+ */
+async function rollBack(name: string, env: NodeJS.ProcessEnv, reporter: Reporter, keepRecord: () => Promise<void>): Promise<never> {
+  try {
+    await removeLocked(name, { force: false, env }, reporter);
+  } catch (e) {
+    await keepRecord();
+    throw new Interrupted(`Interrupted; removing what was made for machine "${name}" failed: ${(e as Error).message}`, `Run \`fdock machine rm ${name}\` to remove what is left.`);
+  }
+  throw new Interrupted(`Interrupted: everything made for machine "${name}" was removed.`);
 }
 
 /** Connect (pinning the host key on first contact) and run the provisioner. Returns the engine version. */

@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { sshEngineOptions } from "../engine/ssh-dial.js";
 import { UserError } from "../errors.js";
 import { hostKeyPolicy, loadMachine, sshTargetOf } from "./machine.js";
 import { contextName } from "./paths.js";
@@ -28,13 +29,7 @@ export async function remoteEngine(name: string, env: NodeJS.ProcessEnv): Promis
   const policy = await hostKeyPolicy(m);
   if (!policy.pin) throw new UserError(`Machine "${name}" has no pinned host key.`, `Run \`fdock machine provision ${name}\` to connect once and pin it.`);
   const { default: DockerClient } = await import("dockerode");
-  const docker = new DockerClient({
-    protocol: "ssh",
-    host: target.host,
-    port: target.port,
-    username: target.user,
-    sshOptions: sshOptions(target, policy, () => undefined, 15_000),
-  } as Docker.DockerOptions);
+  const docker = new DockerClient(sshEngineOptions(sshOptions(target, policy, () => undefined, 15_000)));
   const { DOCKER_HOST: _h, DOCKER_CONTEXT: _c, ...rest } = env;
   return { name, host: target.host, dockerArgs: ["--context", contextName(name)], env: rest, docker };
 }

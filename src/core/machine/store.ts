@@ -32,6 +32,13 @@ export class UnknownMachineError extends UserError {
   }
 }
 
+/** A machine folder as listAll finds it: its config, or the reason it cannot be read. */
+export interface StoredMachine {
+  name: string;
+  config?: MachineConfig;
+  error?: string;
+}
+
 /** The machines on this workstation: exists, list, load, save, remove (docker-machine's persist.Store). */
 export class MachineStore {
   constructor(readonly env: NodeJS.ProcessEnv = process.env) {}
@@ -61,26 +68,44 @@ export class MachineStore {
     writeFileAtomic(this.configPath(config.name), JSON.stringify(config, null, 2) + "\n");
   }
 
-  load(name: string): MachineConfig {
+  /** Throws UnknownMachineError unless the machine has a config file (readable or not). */
+  require(name: string): void {
     validateMachineName(name);
     if (!this.exists(name)) throw new UnknownMachineError(name);
+  }
+
+  load(name: string): MachineConfig {
+    this.require(name);
     const path = this.configPath(name);
     let data: MachineConfig;
     try {
       data = JSON.parse(readFileSync(path, "utf8")) as MachineConfig;
+      if (!data || typeof data !== "object" || typeof data.name !== "string") throw new Error("not a machine config");
     } catch (e) {
       throw new UserError(`The config of machine "${name}" cannot be read (${(e as Error).message}).`, `Look at ${path}, or remove the machine with \`fdock machine rm -f ${name}\`.`);
     }
     return migrate(data, path);
   }
 
+  /** The machines whose config can be read; one that cannot is left out (listAll shows it). */
   list(): MachineConfig[] {
+    return this.listAll().flatMap((e) => (e.config ? [e.config] : []));
+  }
+
+  /** Every machine folder with a config file: its config, or why it cannot be read. One bad file never hides the others. */
+  listAll(): StoredMachine[] {
     const root = machinesDir(this.env);
     if (!existsSync(root)) return [];
     return readdirSync(root)
       .filter((n) => this.exists(n))
       .sort()
-      .map((n) => this.load(n));
+      .map((name) => {
+        try {
+          return { name, config: this.load(name) };
+        } catch (e) {
+          return { name, error: (e as Error).message };
+        }
+      });
   }
 
   remove(name: string): void {

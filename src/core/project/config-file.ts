@@ -4,7 +4,10 @@ import { parseDocument, stringify } from "yaml";
 import { ConfigError, UserError } from "../errors.js";
 import { CONFIG_FILE, type Project, type ProjectConfig, type ProjectInput } from "./model.js";
 import { readRequirements } from "./requirements.js";
+import { readIgnoreFile } from "./ignore-file.js";
+import { checkStaticFolder } from "./static-folder.js";
 import { validateConfig } from "./validate.js";
+import { IMAGE_RULE, isImageReference } from "./value-schemas.js";
 
 export function configPath(dir: string): string {
   return join(dir, CONFIG_FILE);
@@ -15,10 +18,18 @@ export function applyImageOverrides(config: ProjectConfig, env: NodeJS.ProcessEn
   return {
     ...config,
     images: {
-      python: env.FDOCK_PYTHON_IMAGE || config.images.python,
-      nginx: env.FDOCK_NGINX_IMAGE || config.images.nginx,
+      python: imageOverride(env, "FDOCK_PYTHON_IMAGE") ?? config.images.python,
+      nginx: imageOverride(env, "FDOCK_NGINX_IMAGE") ?? config.images.nginx,
     },
   };
+}
+
+/** An image from the environment goes into a Dockerfile ARG like fdock.yaml's: the same rule. */
+function imageOverride(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (!isImageReference(value)) throw new ConfigError(`${name} ${JSON.stringify(value)} ${IMAGE_RULE}.`, `Fix or unset ${name}.`);
+  return value;
 }
 
 export function parseConfigText(text: string, file = CONFIG_FILE): ProjectConfig {
@@ -41,7 +52,8 @@ export function loadProject(dir: string, env: NodeJS.ProcessEnv = process.env): 
     throw new UserError(`No ${CONFIG_FILE} in ${dir}.`, "Run `fdock init` in your app's folder (or pass it with -C DIR) first.");
   }
   const config = applyImageOverrides(parseConfigText(readFileSync(file, "utf8")), env);
-  return { dir, config, requirements: readRequirements(dir) };
+  if (config.static) checkStaticFolder(dir, config.static.folder);
+  return { dir, config, requirements: readRequirements(dir), ignorePatterns: readIgnoreFile(dir) };
 }
 
 export function renderConfigFile(input: ProjectInput): string {

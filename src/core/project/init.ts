@@ -3,6 +3,7 @@ import { basename, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { configPath, writeConfigFile } from "./config-file.js";
 import { detectApps, detectPersistentPaths, detectStaticFolder, pickApp, type AppCandidate } from "./detect.js";
+import { detectHealthRoute, type HealthRoute } from "./health-route.js";
 import { CONFIG_FILE, DEFAULT_NGINX_IMAGE, DEFAULT_PYTHON_IMAGE, type ProjectInput } from "./model.js";
 import { readRequirements } from "./requirements.js";
 import { validateConfig } from "./validate.js";
@@ -41,6 +42,7 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   if (requirements.kind === "none") notes.push("no requirements.txt or pyproject.toml: the image will install only gunicorn");
 
   const staticFolder = detectStaticFolder(dir, app);
+  const health = detectHealthRoute(dir);
   const persistent = detectPersistentPaths(dir, [moduleFile(dir, app.split(":")[0]!) ?? ""].filter(Boolean));
   const config: ProjectInput = {
     version: 1,
@@ -53,14 +55,25 @@ export async function init(opts: InitOptions): Promise<InitResult> {
     env_file: existsSync(join(dir, ".env")) ? ".env" : null,
     release: detectRelease(dir, app, requirements.names),
     persistent,
-    health: { path: "/healthz" },
+    ...(health.route ? { health: { path: health.route.path } } : {}),
     port: 8080,
   };
   if (persistent.length) notes.push(`keeping ${persistent.join(", ")} on a named volume (the app writes data there)`);
-  notes.push(`health checks GET /healthz: make sure the app answers it, or set health.path`);
+  notes.push(...healthNotes(health));
   validateConfig(config); // what init writes must load
   const file = writeConfigFile(dir, config);
   return { file, config, notes };
+}
+
+/** What init tells the user about the health check it set up, and why. */
+function healthNotes(health: { route: HealthRoute | null; skipped: HealthRoute[] }): string[] {
+  if (health.route) {
+    return [`health checks GET ${health.route.path} (the route in ${health.route.file}): it must answer 2xx or 3xx; remove health: to check that / answers below 500 instead`];
+  }
+  const skipped = health.skipped.map((r) => `${r.path} in ${r.file}`).join(", ");
+  return [
+    `health checks GET /: any answer below 500 counts (no health route found${skipped ? `; ${skipped} is on a blueprint that may have a url_prefix` : ""}). Set health.path to a route that answers 200 to check it instead`,
+  ];
 }
 
 async function chooseApp(dir: string, choose: Chooser | undefined, notes: string[]): Promise<string> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageReference, projectPath, serverName, urlPrefix } from "./value-schemas.js";
 
 /**
  * The one typed project model: what fdock.yaml says, validated, with defaults applied.
@@ -9,6 +10,8 @@ export const DEFAULT_PYTHON_IMAGE = "python:3.12-slim";
 export const DEFAULT_NGINX_IMAGE = "nginx:stable";
 export const CONFIG_FILE = "fdock.yaml";
 export const CONFIG_VERSION = 1;
+/** What the health check asks when fdock.yaml sets no health.path. */
+export const DEFAULT_HEALTH_PATH = "/";
 
 const appTarget = z
   .string()
@@ -17,12 +20,9 @@ const appTarget = z
     'must be MODULE:NAME or MODULE:FACTORY(), e.g. "main:app" or "flask_blog:create_app()"',
   );
 
-const relPath = z
-  .string()
-  .min(1)
-  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a path inside the project (relative, no ..)");
-
-const hostName = z.string().regex(/^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/, "must be a host name like example.com");
+// Values that land in nginx, the Dockerfiles or compose: see value-schemas.ts.
+const relPath = projectPath;
+const hostName = serverName;
 
 const workerClass = z.enum(["auto", "sync", "gthread", "gevent"]);
 
@@ -36,8 +36,8 @@ export const projectSchema = z.strictObject({
   app: appTarget,
   images: z
     .strictObject({
-      python: z.string().min(1).default(DEFAULT_PYTHON_IMAGE),
-      nginx: z.string().min(1).default(DEFAULT_NGINX_IMAGE),
+      python: imageReference.default(DEFAULT_PYTHON_IMAGE),
+      nginx: imageReference.default(DEFAULT_NGINX_IMAGE),
     })
     .default({ python: DEFAULT_PYTHON_IMAGE, nginx: DEFAULT_NGINX_IMAGE }),
   workers: z
@@ -53,7 +53,7 @@ export const projectSchema = z.strictObject({
   static: z
     .strictObject({
       folder: relPath,
-      url: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/", e.g. /static').default("/static"),
+      url: urlPrefix.default("/static"),
     })
     .nullable()
     .default(null),
@@ -69,9 +69,14 @@ export const projectSchema = z.strictObject({
   release: z.string().min(1).nullable().default(null),
   /** Paths under the app folder kept on named volumes across redeploys. */
   persistent: z.array(relPath).default([]),
+  /**
+   * The gunicorn health check. Without a path it asks "/" and any answer below 500 counts (the
+   * app imported and routes requests); a path set here must answer 2xx or 3xx (src/core/project/health.ts).
+   */
   health: z
-    .strictObject({ path: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/"').default("/healthz") })
-    .default({ path: "/healthz" }),
+    .strictObject({ path: z.string().regex(/^\/[\w./-]*$/, 'must be a URL path starting with "/"').nullish() })
+    .transform((h) => ({ path: h.path ?? DEFAULT_HEALTH_PATH, explicit: h.path != null }))
+    .prefault({}),
   port: z.number().int().min(0).max(65535).default(8080),
 });
 
@@ -85,6 +90,8 @@ export interface Project {
   readonly config: ProjectConfig;
   /** Dependency files found in the project, relative to dir. */
   readonly requirements: RequirementsSource;
+  /** The patterns of the project's own .dockerignore, in order (none when it has no such file). */
+  readonly ignorePatterns?: readonly string[];
 }
 
 export type RequirementsSource =

@@ -33,13 +33,6 @@ export function renderGunicornDockerfile(project: Project, plan: WorkerPlan): st
   });
 }
 
-/** The build context's ignore list: never .git, virtualenvs, caches, .env or persistent data. */
-export function renderDockerignore(project: Project): string {
-  const extra = [...project.config.persistent];
-  if (project.config.env_file) extra.push(project.config.env_file);
-  return fill(readAsset("images/gunicorn/dockerignore.tmpl"), { extra_ignores: extra.join("\n") });
-}
-
 /** The dependency list for a pyproject.toml project (null when requirements.txt is used). */
 export function renderBundledRequirements(project: Project): string | null {
   return project.requirements.kind === "pyproject" ? project.requirements.specs.join("\n") + "\n" : null;

@@ -1,3 +1,5 @@
+import type { EngineCapabilities } from "../engine/capabilities.js";
+
 /** Facts about where a stack will run, decided outside the renderers and passed in. */
 export interface Target {
   /** development mounts the source and reloads; production bakes everything into images. */
@@ -6,6 +8,13 @@ export interface Target {
   cpus: number;
   /** Where nginx is published: host address (null: all) and port (0: any free port). */
   publish: { host: string | null; port: number };
+  /**
+   * Development only: the uid:gid the app's containers run as, the invoking user's, so the
+   * mounted source is readable (a 0700 or 0750 home) and what the app writes there is the user's.
+   */
+  devUser?: string;
+  /** What the engine's version allows; absent: a current engine (CURRENT_ENGINE). */
+  engine?: EngineCapabilities;
 }
 
 /** Files fdock writes under the project's .fdock/ folder, by name. */

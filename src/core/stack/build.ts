@@ -3,7 +3,7 @@ import { loadProject } from "../project/config-file.js";
 import { planWorkersFor } from "../project/workers.js";
 import { renderCompose } from "../render/compose.js";
 import { explainBuildFailure } from "./failures.js";
-import { prepareStack, type StackOptions } from "./prepare.js";
+import { invokingUser, prepareStack, type StackOptions } from "./prepare.js";
 
 /** Builds both images on the engine without starting anything. */
 export async function build(opts: StackOptions, reporter: Reporter): Promise<void> {
@@ -34,5 +34,6 @@ export async function renderedConfig(opts: StackOptions & { cpus?: number; memor
     mode: opts.mode,
     cpus: opts.cpus,
     publish: { host: opts.publishHost, port: opts.port ?? project.config.port },
+    ...(opts.mode === "development" ? { devUser: opts.devUser ?? invokingUser() } : {}),
   });
 }

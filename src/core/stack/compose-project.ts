@@ -63,8 +63,9 @@ export class ComposeProject {
     }
   }
 
+  /** Builds every image the file names a build for: gunicorn, nginx and (production) front. */
   build(): Promise<IDockerComposeResult> {
-    return this.call("build", () => compose.buildMany(["gunicorn", "nginx"], this.options()));
+    return this.call("build", () => compose.buildAll(this.options()));
   }
 
   /** Runs the release service once, removing its container after. */
@@ -85,9 +86,23 @@ export class ComposeProject {
    * which stays as it is, and waits until both are healthy (a redeploy without a gap).
    */
   upGunicornBeside(): Promise<IDockerComposeResult> {
-    return this.call("up --scale gunicorn=2", () =>
-      compose.upOne("gunicorn", this.options(["--detach", "--wait", "--no-build", "--no-deps", "--no-recreate", "--scale", "gunicorn=2"])),
+    return this.upBeside("gunicorn");
+  }
+
+  /**
+   * A second container of a service, from the current image and configuration, beside the running
+   * one, which stays as it is (--no-recreate, even when its configuration is out of date); waits
+   * until both are healthy. --no-deps: nothing else is touched.
+   */
+  upBeside(service: "gunicorn" | "nginx"): Promise<IDockerComposeResult> {
+    return this.call(`up --scale ${service}=2`, () =>
+      compose.upOne(service, this.options(["--detach", "--wait", "--no-build", "--no-deps", "--no-recreate", "--scale", `${service}=2`])),
     );
+  }
+
+  /** Starts (or replaces) one service alone, touching no other, and waits until it is healthy. */
+  upAlone(service: "gunicorn" | "nginx" | "front"): Promise<IDockerComposeResult> {
+    return this.call(`up ${service}`, () => compose.upOne(service, this.options(["--detach", "--wait", "--no-build", "--no-deps"])));
   }
 
   /**

@@ -21,19 +21,29 @@ export function httpGet(url: string, headers: Record<string, string> = {}, timeo
   });
 }
 
-/** Polls url until it answers below 400, or gives up after timeoutMs with the last failure. */
-export async function waitForHttp(url: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+/** waitForHttp gave up: the last status seen (null when nothing answered) and what went wrong. */
+export class HttpWaitTimeout extends Error {
+  constructor(readonly url: string, readonly timeoutMs: number, readonly lastStatus: number | null, readonly last: string) {
+    super(`${url} did not answer successfully within ${timeoutMs / 1000} s (last: ${last})`);
+  }
+}
+
+/** Polls url until it answers below `below` (400 unless told), or gives up after timeoutMs with the last failure. */
+export async function waitForHttp(url: string, headers: Record<string, string>, timeoutMs: number, below = 400): Promise<HttpAnswer> {
   const deadline = Date.now() + timeoutMs;
   let last = "no attempt";
+  let lastStatus: number | null = null;
   for (;;) {
     try {
       const answer = await httpGet(url, headers);
-      if (answer.status < 400) return answer;
+      if (answer.status < below) return answer;
       last = `HTTP ${answer.status}`;
+      lastStatus = answer.status;
     } catch (e) {
       last = (e as Error).message;
+      lastStatus = null;
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer successfully within ${timeoutMs / 1000} s (last: ${last})`);
+    if (Date.now() > deadline) throw new HttpWaitTimeout(url, timeoutMs, lastStatus, last);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -22,6 +22,15 @@ export interface StackOptions {
    * health check through nginx and the URL use it instead of this machine.
    */
   remoteHost?: string;
+  /** The fdock machine at remoteHost, named in engine errors (how to reach or upgrade it). */
+  machine?: string;
+  /** Development: the uid:gid the app runs as; default: this process's user. */
+  devUser?: string;
+}
+
+/** This process's uid:gid, where the platform has them (not on Windows). */
+export function invokingUser(): string | undefined {
+  return process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : undefined;
 }
 
 /** A project rendered for one engine, ready for compose. */
@@ -39,12 +48,16 @@ export async function prepareStack(opts: StackOptions, docker?: Docker): Promise
   const env = opts.env ?? process.env;
   const project = loadProject(opts.dir, env);
   const client = docker ?? (await connectEngine(env));
-  const engine = await engineFacts(client, env);
+  const where = opts.machine ? { kind: "machine" as const, name: opts.machine, host: opts.remoteHost ?? opts.machine } : undefined;
+  // Before anything is built: an engine that does not answer or is too old stops here.
+  const engine = await engineFacts(client, env, where);
   const plan = planWorkersFor(project, engine.cpus, engine.memoryBytes);
   const target: Target = {
     mode: opts.mode,
     cpus: engine.cpus,
     publish: { host: opts.publishHost, port: opts.port ?? project.config.port },
+    engine: engine.capabilities,
+    ...(opts.mode === "development" ? { devUser: opts.devUser ?? invokingUser() } : {}),
   };
   writeBundle(project.dir, renderBundle(project, plan, target));
   const compose = new ComposeProject(bundleDir(project.dir), env, opts.dockerArgs ?? [], opts.onOutput);

@@ -2,13 +2,18 @@ import type Docker from "dockerode";
 import { connect } from "node:net";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
+import { healthRule } from "../project/health.js";
 import { memoryText, type WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, portTakenError } from "./failures.js";
+import { explainBuildFailure, explainServeFailure, portTakenError, unreadableSource } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
 import { portIsFree } from "./port-check.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
+import { deployProduction } from "./blue-green.js";
+import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
+import { recordRelease } from "./releases.js";
+import { asProjectOwner } from "./ownership.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 
 export interface UpResult {
@@ -18,11 +23,18 @@ export interface UpResult {
   project: string;
   engineCpus: number;
   workers: WorkerPlan;
+  /** Production: the release that now serves (`fdock releases`). */
+  release?: string;
 }
 
-/** Build, release, start and wait until nginx serves the app's health path. */
-export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker): Promise<UpResult> {
+/**
+ * Build, release, start and wait until nginx serves the app's health path. Once `signal` fires,
+ * it stops after the step in flight, removes what it started (the running version keeps
+ * serving), releases the lock and throws DeployInterrupted.
+ */
+export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker, signal?: AbortSignal): Promise<UpResult> {
   const stack = await step(reporter, "render", "Render images and compose file", () => prepareStack(opts, docker));
+  stopIfAborted(signal);
   reporter.emit({
     kind: "info",
     message: `engine has ${stack.engine.cpus} CPUs${stack.engine.memoryBytes ? ` and ${memoryText(stack.engine.memoryBytes)}` : ""}: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
@@ -30,20 +42,25 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
-    return await deploy(stack, opts, reporter);
+    return await asProjectOwner(stack.docker, stack.project, opts.env, () => deploy(stack, opts, reporter, signal));
+  } catch (e) {
+    // On a terminal Ctrl-C also reaches compose (same process group): its failure is the interruption.
+    if (signal?.aborted && !(e instanceof DeployInterrupted)) throw new DeployInterrupted("Ctrl-C also stopped the command in flight; fdock removed what it had started.");
+    throw e;
   } finally {
     await lock.release();
   }
 }
 
 /** Everything after the render, while this process holds the project's deploy lock. */
-async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Promise<UpResult> {
+async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, signal?: AbortSignal): Promise<UpResult> {
   const { project, compose, target } = stack;
 
   if (target.publish.port !== 0) {
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
     await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
   }
+  stopIfAborted(signal);
   await step(reporter, "build", "Build gunicorn and nginx images", async () => {
     try {
       await compose.build();
@@ -51,6 +68,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
       throw explainBuildFailure(e, project);
     }
   });
+  stopIfAborted(signal);
   if (project.config.release) {
     await step(reporter, "release", `Release: ${project.config.release}`, async () => {
       try {
@@ -59,6 +77,8 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
         if (!(e instanceof ComposeFailure)) throw e;
         // A first deploy whose release fails leaves no network behind; a running app keeps serving.
         if ((await compose.ps().catch(() => [{}])).length === 0) await compose.down(false).catch(() => undefined);
+        const unreadable = target.mode === "development" ? unreadableSource(project.dir, e.output, target.devUser) : null;
+        if (unreadable) throw new UserError(unreadable.message, unreadable.hint, lastLines(e.output, 40));
         throw new UserError(
           `The release command failed: ${project.config.release}`,
           "Its output is above. Nothing was replaced: the running app (if any) still serves.",
@@ -67,14 +87,31 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
       }
     });
   }
-  await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
-  const port = target.publish.port || (await compose.publishedPort("nginx", 80));
+  stopIfAborted(signal);
+  if (target.mode === "production") {
+    await step(reporter, "start", "Start the new version beside the running one, wait until healthy, switch to it", () => deployProduction(stack, signal));
+  } else {
+    await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
+  }
+  const port = target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
+  const rule = healthRule(project.config);
   await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
-    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
+    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below).catch((e: unknown) => {
+      throw explainServeFailure(e, rule, opts.remoteHost);
+    }),
   );
+  let release: string | undefined;
+  if (target.mode === "production") {
+    // The deploy has succeeded: a failure to record it is reported, not thrown.
+    release = await step(reporter, "record", "Record the release", () => recordRelease(stack)).then(
+      (r) => r?.id,
+      (e: Error) => void reporter.emit({ kind: "info", message: `the release was not recorded: ${e.message}` }),
+    );
+  }
   return {
+    release,
     url: `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
     port,
     mode: target.mode,
@@ -87,8 +124,10 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter): Pro
 async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
   const { port, host } = stack.target.publish;
   if (remoteHost ? !(await tcpAnswers(remoteHost, port)) : await portIsFree(port, host ?? "0.0.0.0")) return;
-  // Our own nginx holding the port is a redeploy, not a conflict.
-  const ours = (await runningContainers(stack, "nginx").catch(() => [])).some((c) => c.Ports.some((p) => p.PublicPort === port));
+  // Our own front (or development nginx) holding the port is a redeploy, not a conflict.
+  const ours = (await Promise.all([runningContainers(stack, "front"), runningContainers(stack, "nginx")]).catch(() => []))
+    .flat()
+    .some((c) => c.Ports.some((p) => p.PublicPort === port));
   if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
 }
 

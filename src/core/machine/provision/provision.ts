@@ -1,11 +1,9 @@
+import { isSupportedEngine, MIN_ENGINE_VERSION } from "../../engine/capabilities.js";
 import { UserError } from "../../errors.js";
 import { step, type Reporter } from "../../events.js";
 import type { SshSession } from "../ssh/client.js";
 import { packageFamily, parseOsRelease } from "./os-release.js";
-import { provisionScript, runAsRootCommand } from "./scripts.js";
-
-/** BuildKit with per-Dockerfile ignore files and compose's --wait are solid from Engine 23 on. */
-export const MIN_ENGINE_MAJOR = 23;
+import { dockerRepoFor, provisionScript, runAsRootCommand } from "./scripts.js";
 
 export interface ProvisionResult {
   os: string;
@@ -38,8 +36,8 @@ export async function provision(
     }
   }
   reporter.emit({ kind: "info", message: `host runs ${osName}: provisioning with ${family}` });
-  const result = await step(reporter, "provision", "Install and start the Docker engine if missing", async () => {
-    const r = await session.exec(runAsRootCommand(user), { stdin: provisionScript(family, user), onOutput: (text) => reporter.emit({ kind: "output", text }) });
+  const result = await step(reporter, "provision", "Install and start the Docker engine if missing or too old", async () => {
+    const r = await session.exec(runAsRootCommand(user), { stdin: provisionScript(family, user, dockerRepoFor(family, os)), onOutput: (text) => reporter.emit({ kind: "output", text }) });
     if (r.code !== 0) {
       throw new UserError(`Provisioning failed on the host (exit ${r.code}).`, `The host's output is above; fix the cause and run \`fdock machine provision ${name}\` again (it is safe to repeat).`, (r.stdout + r.stderr).trim().split("\n").slice(-30).join("\n"));
     }
@@ -52,9 +50,8 @@ export async function provision(
     const v = await check.exec("docker version --format '{{.Server.Version}}'");
     if (v.code !== 0) throw new UserError(`Docker is installed but ${user} cannot use it: ${v.stderr.trim()}`, `Run \`fdock machine provision ${name}\` again.`);
     const engineVersion = v.stdout.trim();
-    const major = Number(engineVersion.split(".")[0]);
-    if (major < MIN_ENGINE_MAJOR) {
-      reporter.emit({ kind: "info", message: `warning: Docker Engine ${engineVersion} is older than ${MIN_ENGINE_MAJOR}: builds may fail. Upgrade it (on Debian 12: docker.io from trixie, or docker-ce from download.docker.com).` });
+    if (!isSupportedEngine(engineVersion)) {
+      reporter.emit({ kind: "info", message: `warning: Docker Engine ${engineVersion} is older than ${MIN_ENGINE_VERSION}, the oldest fdock deploys to: \`fdock up --remote\` will refuse it. Make a newer engine reachable (Docker's repository, or an apt/dnf source with a newer docker.io) and run \`fdock machine provision ${name}\` again.` });
     }
     return { os: osName, engineVersion };
   } finally {

@@ -2,8 +2,9 @@
  * The machine IAM user's access key, in aws-credentials.json (0600) in the machine's folder: the
  * only place the secret is written. Day-to-day operations (status, start, stop, ip) use it.
  */
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../atomic-file.js";
 
 export const CREDENTIALS_FILE = "aws-credentials.json";
 
@@ -15,8 +16,8 @@ export interface MachineCredentials {
 
 export async function writeMachineCredentials(dir: string, creds: MachineCredentials): Promise<string> {
   const path = join(dir, CREDENTIALS_FILE);
-  await writeFile(path, JSON.stringify({ version: 1, ...creds }, null, 2) + "\n", { mode: 0o600 });
-  await chmod(path, 0o600);
+  // 0600 from the first byte, and whole or absent: a temp file renamed over the target.
+  writeFileAtomic(path, JSON.stringify({ version: 1, ...creds }, null, 2) + "\n", { mode: 0o600 });
   return path;
 }
 

@@ -3,6 +3,7 @@
  * and stops early when the create is interrupted.
  */
 import { UserError } from "../../../errors.js";
+import { Interrupted } from "../../../interrupt.js";
 import { isThrottle, isTimeout } from "./aws-errors.js";
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -19,7 +20,7 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
-export class InterruptedError extends UserError {
+export class InterruptedError extends Interrupted {
   constructor() {
     super("Interrupted: the machine's cloud resources made so far were removed.");
   }

@@ -4,7 +4,7 @@
  * never leaves this machine and is only ever written to a 0600 file.
  */
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { writeFile, chmod } from "node:fs/promises";
+import { writeFileAtomic } from "../../atomic-file.js";
 
 function sshString(data: Buffer | string): Buffer {
   const body = typeof data === "string" ? Buffer.from(data) : data;
@@ -66,8 +66,8 @@ export function makeEd25519KeyPair(comment: string): SshKeyPair {
       ]);
       const lines = body.toString("base64").match(/.{1,70}/g)!;
       const text = `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join("\n")}\n-----END OPENSSH PRIVATE KEY-----\n`;
-      await writeFile(path, text, { mode: 0o600, flag: "wx" });
-      await chmod(path, 0o600);
+      // 0600 from the first byte, whole or absent, and never over an existing key.
+      writeFileAtomic(path, text, { mode: 0o600, exclusive: true });
       seed.fill(0);
     },
   };

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../atomic-file.js";
+import { checkHostAddress } from "../../flag-checks.js";
 import { fakeDescription, fakeFlags } from "./flags.js";
 import type { CreateContext, Driver, DriverFactory, FlagValues, MachineState, RemoveOptions, SshTarget } from "../../driver.js";
 
@@ -13,8 +14,10 @@ export const fakeFactory: DriverFactory = {
   description: fakeDescription,
   flags: fakeFlags,
   async fromFlags(flags: FlagValues) {
-    const ipAfterStart = typeof flags["fake-ip-after-start"] === "string" ? flags["fake-ip-after-start"] : undefined;
-    return new FakeDriver({ ip: typeof flags["fake-ip"] === "string" ? flags["fake-ip"] : "192.0.2.1", failCreate: flags["fake-fail-create"] === true, state: "NotFound", ipAfterStart });
+    // Checked like the generic driver's address: the core writes it into fdock's ssh config.
+    const ipAfterStart = typeof flags["fake-ip-after-start"] === "string" ? checkHostAddress("fake-ip-after-start", flags["fake-ip-after-start"]) : undefined;
+    const ip = typeof flags["fake-ip"] === "string" ? checkHostAddress("fake-ip", flags["fake-ip"]) : "192.0.2.1";
+    return new FakeDriver({ ip, failCreate: flags["fake-fail-create"] === true, state: "NotFound", ipAfterStart });
   },
   async load(data, dir) {
     const ipAfterStart = typeof data.ipAfterStart === "string" ? data.ipAfterStart : undefined;

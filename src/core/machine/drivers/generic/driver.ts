@@ -1,10 +1,12 @@
-import { copyFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { PrecheckError } from "../../../errors.js";
 import { NotSupportedError, type CreateContext, type Driver, type FlagValues, type MachineState, type RemoveOptions, type SshTarget } from "../../driver.js";
+import { checkHostAddress, checkPort, checkText, checkUserName } from "../../flag-checks.js";
 import { userHome } from "../../paths.js";
 import { knownHostsLine, parsePin } from "../../ssh/host-key.js";
+import { writeFileAtomic } from "../../atomic-file.js";
 import { readPrivateKey } from "../../ssh/key-file.js";
 import { GENERIC_DRIVER } from "./flags.js";
 
@@ -20,18 +22,23 @@ export interface GenericOptions {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : Array.isArray(v) ? str(v.at(-1)) : undefined);
 
+/** Create's flags as validated options: every value reaches fdock's ssh config or ssh's argv. */
 export function genericOptionsFromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): GenericOptions {
-  const ip = str(flags["generic-ip-address"]);
-  if (!ip) throw new PrecheckError("--generic-ip-address is required: the address of the server.", "e.g. `fdock machine create --driver generic --generic-ip-address 203.0.113.10 web`");
-  const portText = str(flags["generic-ssh-port"]) ?? "22";
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new PrecheckError(`--generic-ssh-port must be a port number, not "${portText}".`);
+  const ipText = str(flags["generic-ip-address"]);
+  if (!ipText) throw new PrecheckError("--generic-ip-address is required: the address of the server.", "e.g. `fdock machine create --driver generic --generic-ip-address 203.0.113.10 web`");
+  const ip = checkHostAddress("generic-ip-address", ipText);
+  const port = checkPort("generic-ssh-port", str(flags["generic-ssh-port"]) ?? "22");
+  const sshUser = checkUserName("generic-ssh-user", str(flags["generic-ssh-user"]) ?? "root");
   const home = userHome(env);
   const key = str(flags["generic-ssh-key"]) ?? [join(home, ".ssh", "id_ed25519"), join(home, ".ssh", "id_rsa")].find((p) => existsSync(p));
   if (!key) throw new PrecheckError(`No SSH key given and neither ~/.ssh/id_ed25519 nor ~/.ssh/id_rsa exists.`, "Give the key the server trusts with --generic-ssh-key PATH.");
-  const hostKey = str(flags["generic-ssh-host-key"]);
-  if (hostKey) parsePin(hostKey); // a clear error now, not after create
-  return { ipAddress: ip, sshUser: str(flags["generic-ssh-user"]) ?? "root", sshPort: port, sshKeySource: key, hostKey, dryRun: flags["dry-run"] === true };
+  checkText("generic-ssh-key", key, "the path of the private key file");
+  const hostKey = str(flags["generic-ssh-host-key"])?.trim() || undefined;
+  if (hostKey) {
+    checkText("generic-ssh-host-key", hostKey, "the host key on one line, or its SHA256 fingerprint");
+    parsePin(hostKey); // a clear error now, not after create
+  }
+  return { ipAddress: ip, sshUser, sshPort: port, sshKeySource: key, hostKey, dryRun: flags["dry-run"] === true };
 }
 
 /** An existing server: create adopts it (copies the key), remove forgets it; nothing remote changes. */
@@ -67,9 +74,8 @@ export class GenericDriver implements Driver {
     }
     this.dir = ctx.dir;
     const copy = join(ctx.dir, "id");
-    copyFileSync(this.opts.sshKeySource, copy);
-    const { chmodSync } = await import("node:fs");
-    chmodSync(copy, 0o600);
+    // 0600 from the first byte and whole or absent (a copy would take the source's mode first).
+    writeFileAtomic(copy, readFileSync(this.opts.sshKeySource), { mode: 0o600 });
     this.keyPath = copy;
     ctx.reporter.emit({ kind: "info", message: `copied ${this.opts.sshKeySource} to ${copy} (0600)` });
   }
