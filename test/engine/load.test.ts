@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runArgv } from "../../src/core/exec.js";
 import { existingCompose } from "../../src/core/stack/down.js";
 import { copyExample } from "../helpers/project.js";
-import { docker, downLocal, eventually, upLocal } from "../helpers/engine.js";
+import { docker, downLocal, eventually, removeProjectImages, upLocal } from "../helpers/engine.js";
 
 /** One request's outcome: the status, or the client error's code (ECONNRESET, ...) when none came. */
 type Outcome = number | string;
@@ -43,7 +43,7 @@ describe("the production stack under load", () => {
   });
   afterAll(async () => {
     await downLocal(ex.dir);
-    await docker("image", "rm", "--force", `fdock-${ex.name}-gunicorn:latest`, `fdock-${ex.name}-nginx:latest`).catch(() => undefined);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 
@@ -62,10 +62,13 @@ describe("the production stack under load", () => {
     expect(tally(outcomes)).toEqual({ 200: CLIENTS * ROUNDS });
     // The kernel never dropped a connection for want of room in nginx's accept queue (its
     // default of 511 did, each drop a client's SYN retransmitted 1-3 s later).
-    const netstat = await docker("exec", `${ex.name}-nginx-1`, "cat", "/proc/net/netstat");
-    const [names, values] = netstat.split("\n").filter((l) => l.startsWith("TcpExt:")).map((l) => l.split(/\s+/));
-    expect(Number(values![names!.indexOf("ListenOverflows")])).toBe(0);
-    const nginxLog = await existingCompose(ex.dir).logs(["nginx"]);
+    // The front (production) takes the clients' connections, the app's nginx the front's.
+    for (const service of ["front", "nginx"]) {
+      const netstat = await docker("exec", `${ex.name}-${service}-1`, "cat", "/proc/net/netstat");
+      const [names, values] = netstat.split("\n").filter((l) => l.startsWith("TcpExt:")).map((l) => l.split(/\s+/));
+      expect({ service, overflows: Number(values![names!.indexOf("ListenOverflows")]) }).toEqual({ service, overflows: 0 });
+    }
+    const nginxLog = await existingCompose(ex.dir).logs(["front", "nginx"]);
     expect(nginxLog).not.toContain("worker_connections are not enough");
     expect(nginxLog).not.toMatch(/Too many open files|setrlimit/);
   });
@@ -107,7 +110,7 @@ describe("a gthread stack under load", () => {
   });
   afterAll(async () => {
     await downLocal(ex.dir);
-    await docker("image", "rm", "--force", `fdock-${ex.name}-gunicorn:latest`, `fdock-${ex.name}-nginx:latest`).catch(() => undefined);
+    await removeProjectImages(ex.name);
     ex.cleanup();
   });
 
