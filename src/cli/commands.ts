@@ -146,6 +146,7 @@ export async function configCommand(g: GlobalOptions, opts: Options): Promise<nu
       mode: opts.production ? "production" : "development",
       publishHost: "127.0.0.1",
       cpus: opts.cpus as number | undefined,
+      memoryBytes: opts.memory as number | undefined,
     });
     process.stdout.write(g.json ? JSON.stringify({ compose: text }) + "\n" : text);
   });

@@ -3,6 +3,7 @@
  * `fdock --help` loads commander and nothing else.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { parseMemorySize } from "../core/project/workers.js";
 import { registerMachineCommands } from "./machine-commands.js";
 
 export interface GlobalOptions {
@@ -21,6 +22,12 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1.");
   return n;
+}
+
+function memorySize(value: string): number {
+  const bytes = parseMemorySize(value);
+  if (bytes === undefined) throw new InvalidArgumentError("must be a size like 512m, 1g or 1.5g.");
+  return bytes;
 }
 
 export function buildProgram(): Command {
@@ -96,7 +103,8 @@ export function buildProgram(): Command {
     .description("print the rendered compose file")
     .option("--production", "render the production topology", false)
     .addOption(new Option("--cpus <n>", "size workers for N CPUs instead of asking the engine").argParser(positiveNumber))
-    .addHelpText("after", "\nExample:\n  fdock config --production")
+    .addOption(new Option("--memory <size>", "size workers for this much memory (e.g. 1g) instead of asking the engine").argParser(memorySize))
+    .addHelpText("after", "\nExamples:\n  fdock config --production\n  fdock config --production --cpus 2 --memory 1g")
     .action(run(async () => (await import("./commands.js")).configCommand));
 
   program

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import { applyImageOverrides, parseConfigText } from "../../src/core/project/config-file.js";
 import { parsePyprojectDependencies, parseRequirementsTxt } from "../../src/core/project/requirements.js";
-import { planWorkers } from "../../src/core/project/workers.js";
+import { parseMemorySize, planWorkers, RESERVED_MEMORY_MIB, WORKER_MEMORY_MIB } from "../../src/core/project/workers.js";
 
 function errorOf(text: string): ConfigError {
   try {
@@ -80,5 +80,29 @@ describe("worker plan", () => {
   it("keeps what fdock.yaml says", () => {
     const c = parseConfigText("name: blog\napp: main:app\nworkers:\n  class: sync\n  count: 2\n");
     expect(planWorkers(c, ["gevent"], 16)).toMatchObject({ workerClass: "sync", workers: 2 });
+  });
+  it("never sizes more workers than the engine's memory holds (a 1 GiB host is not sized into swapping)", () => {
+    const GiB = 1024 ** 3;
+    // 2 CPUs would mean 5 workers; 1 GiB holds 3 at 256 MiB each after 256 MiB for the system.
+    const small = planWorkers(base, ["gevent"], 2, GiB);
+    expect(small.workers).toBe(3);
+    expect(small.reason).toContain("3 workers, not 5 (2 x 2 CPUs + 1): 1.0 GiB of memory holds 3 at 256 MiB each");
+    expect(small.workers * WORKER_MEMORY_MIB + RESERVED_MEMORY_MIB).toBeLessThanOrEqual(1024);
+    expect(planWorkers(base, [], 4, 512 * 1024 ** 2).workers).toBe(1);
+    expect(planWorkers(base, [], 1, 128 * 1024 ** 2).workers).toBe(1); // at least one, however small
+    // Enough memory: 2 x CPUs + 1, and the reason says so.
+    expect(planWorkers(base, [], 2, 16 * GiB)).toMatchObject({ workers: 5, reason: expect.stringContaining("5 workers = 2 x 2 CPUs + 1") });
+    expect(planWorkers(base, [], 8, 4 * GiB).workers).toBe(15);
+    // Memory unknown (0): CPUs alone. fdock.yaml's count wins over both.
+    expect(planWorkers(base, [], 2, 0).workers).toBe(5);
+    const fixed = parseConfigText("name: blog\napp: main:app\nworkers:\n  count: 7\n");
+    expect(planWorkers(fixed, [], 2, GiB)).toMatchObject({ workers: 7, reason: expect.stringContaining("workers.count is 7") });
+  });
+  it("reads memory sizes as Docker's --memory does (binary units)", () => {
+    expect(parseMemorySize("1g")).toBe(1024 ** 3);
+    expect(parseMemorySize("512m")).toBe(512 * 1024 ** 2);
+    expect(parseMemorySize("1.5G")).toBe(1.5 * 1024 ** 3);
+    expect(parseMemorySize("2GiB")).toBe(2 * 1024 ** 3);
+    for (const bad of ["", "1", "g", "-1g", "0m", "1 gigabyte", "1e3m"]) expect(parseMemorySize(bad)).toBeUndefined();
   });
 });

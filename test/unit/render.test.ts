@@ -10,6 +10,7 @@ import { renderGunicornDockerignore } from "../../src/core/render/dockerignore.j
 import { isIgnored } from "../../src/core/render/ignore-match.js";
 import { renderGunicornDockerfile } from "../../src/core/render/gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "../../src/core/render/nginx-image.js";
+import { nginxLimits, renderNginxMainConf } from "../../src/core/render/nginx-main.js";
 import type { Target } from "../../src/core/render/target.js";
 
 function project(yaml: string, names: string[] = ["flask", "gunicorn"]): Project {
@@ -164,12 +165,43 @@ describe("nginx config", () => {
 
   it("answers 444 to unknown hosts and redirects www when server names are set", () => {
     const c = conf("server:\n  names: [example.com]\n  redirect_www: true\n  client_max_body_size: 50m\n");
-    expect(c).toMatch(/listen 80 default_server;\s+server_name _;\s+server_tokens off;\s+return 444;/);
+    expect(c).toMatch(/listen 80 default_server backlog=4096;\s+server_name _;\s+server_tokens off;\s+return 444;/);
     expect(c).toContain("server_name www.example.com;");
     expect(c).toContain("return 301 $scheme://example.com$request_uri;");
     expect(c).toContain("server_name example.com;");
     expect(c).toContain("client_max_body_size 50m;");
-    expect(conf("")).toContain("listen 80 default_server;\n    server_name _;");
+    expect(conf("")).toContain("listen 80 default_server backlog=4096;\n    server_name _;");
+    // nginx takes listen options once per address: the backlog is on the default server only.
+    for (const c2 of [c, conf("")]) expect(c2.match(/backlog=/g)).toHaveLength(1);
+  });
+
+  it("owns nginx's main configuration: connections and open files sized from the worker plan", () => {
+    const main = (yaml: string, names = ["flask"]) => {
+      const p = project(yaml, names);
+      return renderNginxMainConf(planWorkers(p.config, names, 2));
+    };
+    // gevent: 5 workers x 1000 connections = 5,000 requests at once, each a client and an upstream connection.
+    const gevent = main("", ["flask", "gevent"]);
+    expect(gevent).toContain("worker_connections 10032;");
+    expect(gevent).toContain("worker_rlimit_nofile 15096;");
+    // gthread and sync hold few requests in gunicorn; nginx still carries 4,096 clients per worker.
+    expect(main("")).toContain("worker_connections 8224;");
+    const sync = main("workers:\n  class: sync\n");
+    expect(sync).toContain("worker_connections 8192;");
+    expect(sync).toContain("worker_rlimit_nofile 12352;");
+    expect(nginxLimits(planWorkers(project("workers:\n  connections: 100000\n").config, ["gevent"], 4)).clients).toBe(16384);
+    // Valid on nginx:stable and Debian's nginx: no user line, both images' paths and includes.
+    expect(gevent).not.toMatch(/^\s*user /m);
+    expect(gevent).toContain("include /etc/nginx/conf.d/*.conf;");
+    expect(gevent).toContain("include /etc/nginx/mime.types;");
+    expect(gevent).toContain("pid /run/nginx.pid;");
+    expect(gevent).not.toContain("{{");
+    // The kernel queues as many connections for nginx as one worker carries (nginx's default: 511).
+    const p = project("", ["flask", "gevent"]);
+    expect(renderNginxConf(p.config, planWorkers(p.config, ["gevent"], 2), prod)).toContain("listen 80 default_server backlog=5000;");
+    expect(composeOf(p, prod).services.nginx!.sysctls).toEqual({ "net.core.somaxconn": 5000 });
+    // 1,024 proxied clients fit in one worker, with room to spare.
+    for (const conf of [gevent, sync]) expect(Number(/worker_connections (\d+);/.exec(conf)![1])).toBeGreaterThanOrEqual(2 * 1024 * 4);
   });
 
   it("buffers for sync workers, streams and keeps upstream connections for async ones", () => {
@@ -213,6 +245,7 @@ describe("images", () => {
     expect(d).toContain("ARG NGINX_IMAGE=mirror.local/nginx:stable");
     expect(d).toContain("COPY blog/static /usr/share/nginx/fdock-static/");
     expect(d).toContain("COPY .fdock/nginx-upstream.conf /etc/nginx/fdock/upstream.conf");
+    expect(d).toContain("COPY .fdock/nginx-main.conf /etc/nginx/nginx.conf");
   });
 
   it("bundles a dependency list for pyproject-only projects", () => {

@@ -7,6 +7,8 @@ import { sshEngineOptions } from "./ssh-dial.js";
 /** What fdock needs to know about the Docker engine a stack will run on. */
 export interface EngineFacts {
   cpus: number;
+  /** The engine host's memory (docker info's MemTotal), 0 when it does not say. */
+  memoryBytes: number;
   serverVersion: string;
   name: string;
   /** What the engine's version allows (capabilities.ts). */
@@ -49,7 +51,7 @@ export function describeEngine(env: NodeJS.ProcessEnv = process.env): string {
  */
 export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = process.env, where?: EngineLocation): Promise<EngineFacts> {
   const location: EngineLocation = where ?? { kind: "local", address: describeEngine(env) };
-  let info: { NCPU?: number; ServerVersion?: string; Name?: string };
+  let info: { NCPU?: number; MemTotal?: number; ServerVersion?: string; Name?: string };
   try {
     info = (await withTimeout(docker.info(), 10_000)) as typeof info;
   } catch (e) {
@@ -57,7 +59,7 @@ export async function engineFacts(docker: Docker, env: NodeJS.ProcessEnv = proce
   }
   const serverVersion = info.ServerVersion ?? "unknown";
   if (!isSupportedEngine(serverVersion)) throw new EngineTooOldError(location, serverVersion);
-  return { cpus: info.NCPU ?? 1, serverVersion, name: info.Name ?? "docker", capabilities: engineCapabilities(serverVersion) };
+  return { cpus: info.NCPU ?? 1, memoryBytes: info.MemTotal ?? 0, serverVersion, name: info.Name ?? "docker", capabilities: engineCapabilities(serverVersion) };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

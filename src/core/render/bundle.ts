@@ -6,6 +6,7 @@ import { renderCompose } from "./compose.js";
 import { renderGunicornDockerignore, renderNginxDockerignore } from "./dockerignore.js";
 import { BUNDLED_REQUIREMENTS, renderBundledRequirements, renderGunicornDockerfile } from "./gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "./nginx-image.js";
+import { renderNginxMainConf } from "./nginx-main.js";
 import { renderFrontConf, renderFrontDockerfile, renderFrontDockerignore, renderFrontUpstream } from "./front.js";
 import { BUNDLE_DIR, type Bundle, type Target } from "./target.js";
 import { readAsset } from "./templates.js";
@@ -26,6 +27,7 @@ export function renderBundle(project: Project, plan: WorkerPlan, target: Target)
     "nginx.Dockerfile": renderNginxDockerfile(project.config),
     "nginx.Dockerfile.dockerignore": renderNginxDockerignore(project),
     "nginx.conf": renderNginxConf(project.config, plan, target),
+    "nginx-main.conf": renderNginxMainConf(plan),
     "nginx-upstream.conf": renderNginxUpstream(),
     ...(target.mode === "production"
       ? {

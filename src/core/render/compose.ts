@@ -4,6 +4,7 @@ import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { fitServicesToEngine } from "./engine-compat.js";
 import { STATIC_ROOT } from "./nginx-image.js";
+import { nginxLimits } from "./nginx-main.js";
 import { BUNDLE_DIR, type Target } from "./target.js";
 import { readAsset } from "./templates.js";
 
@@ -86,6 +87,8 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
       dockerfile: `${BUNDLE_DIR}/nginx.Dockerfile`,
       args: { NGINX_IMAGE: config.images.nginx },
     },
+    // The queue nginx's `listen ... backlog=` asks for: the kernel caps it at somaxconn (128 before Linux 5.4).
+    sysctls: { "net.core.somaxconn": nginxLimits(plan).clients },
   });
   // Production: only the front publishes, so a new nginx can start beside the old one.
   if (dev) nginx.ports = [publishSpec(target)];
@@ -95,6 +98,8 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
       image: imageName(project, "front"),
       build: { context: ".", dockerfile: "front.Dockerfile", args: { NGINX_IMAGE: config.images.nginx } },
       ports: [publishSpec(target)],
+      // front.conf's `listen ... backlog=4096`: every client arrives here first.
+      sysctls: { "net.core.somaxconn": 4096 },
     });
   }
   if (dev && config.static) nginx.volumes = [`${PROJECT_ROOT}/${config.static.folder}:${STATIC_ROOT}:ro`];

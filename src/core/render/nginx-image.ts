@@ -1,5 +1,6 @@
 import type { ProjectConfig } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
+import { nginxLimits } from "./nginx-main.js";
 import type { Target } from "./target.js";
 import { fill, readAsset } from "./templates.js";
 
@@ -23,14 +24,23 @@ function staticLocation(config: ProjectConfig, target: Target): string {
   ].join("\n");
 }
 
-function extraServers(config: ProjectConfig): string {
+/**
+ * The default server's listen options. backlog: connections the kernel queues for nginx to accept
+ * (nginx's default is 511): 1,024 clients arriving at once overflowed it, and each dropped SYN
+ * cost its client a retransmit 1 to 3 s later. nginx takes it once per address, on one server.
+ */
+function defaultListen(plan: WorkerPlan): string {
+  return `default_server backlog=${nginxLimits(plan).clients}`;
+}
+
+function extraServers(config: ProjectConfig, plan: WorkerPlan): string {
   const names = config.server.names;
   if (names.length === 0) return "";
   const blocks = [
     "",
     "# Requests for any other host name get no answer at all.",
     "server {",
-    "    listen 80 default_server;",
+    `    listen 80 ${defaultListen(plan)};`,
     "    server_name _;",
     "    server_tokens off;",
     "    return 444;",
@@ -63,8 +73,8 @@ export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target:
   return fill(readAsset("images/nginx/default.conf.tmpl"), {
     real_ip: realIp(target),
     upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them. Idle ones close after 1 s,\n    # before gunicorn's 2 s, and so that a stopping gevent worker (which waits for them) stops soon.\n    keepalive 32;\n    keepalive_timeout 1s;",
-    extra_servers: extraServers(config),
-    listen_flags: config.server.names.length ? "" : " default_server",
+    extra_servers: extraServers(config, plan),
+    listen_flags: config.server.names.length ? "" : ` ${defaultListen(plan)}`,
     server_names: config.server.names.length ? config.server.names.join(" ") : "_",
     client_max_body_size: config.server.client_max_body_size,
     static_location: staticLocation(config, target),

@@ -17,14 +17,19 @@ export async function build(opts: StackOptions, reporter: Reporter): Promise<voi
   });
 }
 
-/** The compose file `fdock up` would run; with cpus given, no engine is asked. */
-export async function renderedConfig(opts: StackOptions & { cpus?: number }): Promise<string> {
+/**
+ * The compose file `fdock up` would run. With cpus given, no engine is asked: the workers are sized
+ * for those CPUs and memoryBytes (not given: memory is not a limit). With only memoryBytes, the
+ * engine's CPUs and that memory.
+ */
+export async function renderedConfig(opts: StackOptions & { cpus?: number; memoryBytes?: number }): Promise<string> {
   if (opts.cpus === undefined) {
     const stack = await prepareStack(opts);
-    return renderCompose(stack.project, stack.plan, stack.target);
+    if (opts.memoryBytes === undefined) return renderCompose(stack.project, stack.plan, stack.target);
+    return renderCompose(stack.project, planWorkersFor(stack.project, stack.engine.cpus, opts.memoryBytes), stack.target);
   }
   const project = loadProject(opts.dir, opts.env ?? process.env);
-  const plan = planWorkersFor(project, opts.cpus);
+  const plan = planWorkersFor(project, opts.cpus, opts.memoryBytes);
   return renderCompose(project, plan, {
     mode: opts.mode,
     cpus: opts.cpus,

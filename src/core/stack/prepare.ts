@@ -43,7 +43,7 @@ export interface Stack {
   docker: Docker;
 }
 
-/** Loads the project, asks the engine for its CPUs, renders and writes the bundle. */
+/** Loads the project, asks the engine for its CPUs and memory, renders and writes the bundle. */
 export async function prepareStack(opts: StackOptions, docker?: Docker): Promise<Stack> {
   const env = opts.env ?? process.env;
   const project = loadProject(opts.dir, env);
@@ -51,7 +51,7 @@ export async function prepareStack(opts: StackOptions, docker?: Docker): Promise
   const where = opts.machine ? { kind: "machine" as const, name: opts.machine, host: opts.remoteHost ?? opts.machine } : undefined;
   // Before anything is built: an engine that does not answer or is too old stops here.
   const engine = await engineFacts(client, env, where);
-  const plan = planWorkersFor(project, engine.cpus);
+  const plan = planWorkersFor(project, engine.cpus, engine.memoryBytes);
   const target: Target = {
     mode: opts.mode,
     cpus: engine.cpus,

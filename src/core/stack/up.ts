@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import { healthRule } from "../project/health.js";
-import type { WorkerPlan } from "../project/workers.js";
+import { memoryText, type WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
 import { explainBuildFailure, explainServeFailure, portTakenError, unreadableSource } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
@@ -37,7 +37,7 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
   stopIfAborted(signal);
   reporter.emit({
     kind: "info",
-    message: `engine has ${stack.engine.cpus} CPUs: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
+    message: `engine has ${stack.engine.cpus} CPUs${stack.engine.memoryBytes ? ` and ${memoryText(stack.engine.memoryBytes)}` : ""}: ${stack.plan.workers} ${stack.plan.workerClass} workers (${stack.plan.reason})`,
   });
   const lock = await acquireDeployLock(stack.docker, stack.project.config.name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
