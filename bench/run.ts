@@ -147,7 +147,7 @@ interface Redeploy {
   ms: number; buildMs: number; releaseMs: number; startMs: number; sent: number | null;
   /** The gunicorn image's pip step (0: from the cache). */
   pipMs: number | null;
-  /** Requests to the running site during the redeploy that got no 200 (fdock only: its nginx keeps its port). */
+  /** Requests to the running site during the redeploy that got no 200 (fdock only: its front keeps its port). */
   failed?: { asked: number; failed: number };
 }
 
@@ -162,8 +162,9 @@ function stepMs(progress: string, step: RegExp): number {
 
 async function redeployFdock(ws: Workspace, v: string, change: () => void = () => setVersion(ws, v)): Promise<Redeploy> {
   change();
-  // The site that runs now (fdock's or the naive one, behind the same compose project's nginx).
-  const before = await publishedPort(ws, [], "nginx", 80).catch(() => null);
+  // The site that runs now (fdock's or the naive one, behind the same compose project's front:
+  // in production the front alone publishes the port).
+  const before = await publishedPort(ws, [], "front", 80).catch(() => null);
   const asking = before === null ? null : keepAsking(() => `http://127.0.0.1:${before}/api/version`);
   const t0 = performance.now();
   let failed: { asked: number; failed: number } | undefined;
