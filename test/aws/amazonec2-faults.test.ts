@@ -14,7 +14,9 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CoreOptions, Driver, FlagValues } from "../../src/core/machine/driver.js";
 import { UserError } from "../../src/core/errors.js";
-import { publicKeyFingerprint } from "../../src/core/machine/drivers/amazonec2/ssh-key.js";
+import { fingerprint } from "../../src/core/machine/ssh/host-key.js";
+
+const publicKeyFingerprint = (base64: string) => fingerprint(Buffer.from(base64, "base64"));
 import { AMI, CONSOLE_OUTPUT, NO_PROVISION, SECRET, awsError, baseFlags, fakeCloud, type FakeCloud } from "./fake-aws.js";
 import { createContext, everythingSaid, type TestContext } from "./helpers.js";
 
