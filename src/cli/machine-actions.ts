@@ -6,7 +6,7 @@ import { reportError } from "./errors.js";
 import { withInterrupt } from "./interrupt.js";
 import { UserError } from "../core/errors.js";
 import { runArgvInteractive } from "../core/exec.js";
-import { driverFlags } from "../core/machine/drivers/index.js";
+import { drivers } from "../core/machine/drivers/index.js";
 import type { FlagValues } from "../core/machine/driver.js";
 import { activeMachine, detectShell, envScript, unsetScript, type Shell } from "../core/machine/active.js";
 import { knownHostsPath, loadMachine, machineState } from "../core/machine/machine.js";
@@ -19,11 +19,11 @@ export async function createAction(g: GlobalOptions, name: string, opts: Options
   const { createMachine } = await import("../core/machine/create.js");
   return withReporter(g, async (reporter) => {
     const driver = String(opts.driver);
-    const summary = driverFlags[driver];
-    if (!summary) throw new UserError(`There is no driver named "${driver}".`, `Drivers: ${Object.keys(driverFlags).filter((d) => !driverFlags[d]!.hidden).join(", ")}.`);
+    const summary = drivers[driver];
+    if (!summary) throw new UserError(`There is no driver named "${driver}".`, `Drivers: ${Object.keys(drivers).filter((d) => !drivers[d]!.hidden).join(", ")}.`);
     const flags: FlagValues = {};
     for (const f of summary.flags) flags[f.name] = opts[camel(f.name)] as FlagValues[string];
-    for (const [other, s] of Object.entries(driverFlags)) {
+    for (const [other, s] of Object.entries(drivers)) {
       if (other === driver) continue;
       const stray = s.flags.find((f) => opts[camel(f.name)] !== undefined);
       if (stray) throw new UserError(`--${stray.name} belongs to the ${other} driver, not ${driver}.`, `Use --driver ${other}, or drop the flag.`);

@@ -3,7 +3,7 @@
  * flags come from the light flag lists (no SDK); actions load on demand.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { driverFlags } from "../core/machine/drivers/index.js";
+import { drivers } from "../core/machine/drivers/index.js";
 import type { GlobalOptions } from "./main.js";
 
 type Run = (load: () => Promise<(g: GlobalOptions, ...args: never[]) => Promise<number>>) => (...args: unknown[]) => Promise<void>;
@@ -28,11 +28,11 @@ export function registerMachineCommands(program: Command, run: Run): void {
     .command("create")
     .description("create (or adopt) a host, install Docker on it over SSH, and add ssh entry and Docker context fdock-NAME")
     .argument("<name>", "machine name: letters, digits, dots, dashes")
-    .option("-d, --driver <driver>", `where the host lives: ${Object.entries(driverFlags).filter(([, d]) => !d.hidden).map(([n]) => n).join(", ")}`, "generic")
+    .option("-d, --driver <driver>", `where the host lives: ${Object.entries(drivers).filter(([, d]) => !d.hidden).map(([n]) => n).join(", ")}`, "generic")
     .option("--no-provision", "only record the machine: no SSH wait, no Docker install")
     .addOption(new Option("--ssh-timeout <seconds>", "how long to wait for SSH to answer").argParser(seconds).default(120))
     .option("--dry-run", "print what would be made, make nothing", false);
-  for (const [driver, summary] of Object.entries(driverFlags)) {
+  for (const [driver, summary] of Object.entries(drivers)) {
     for (const f of summary.flags) {
       const flag = f.takesValue ? `--${f.name} <value>` : `--${f.name}`;
       const description = `[${driver}] ${f.description}${f.defaultValue !== undefined ? ` (default: ${f.defaultValue})` : ""}`;

@@ -38,8 +38,6 @@ describe("amazonec2 through the machine core, against moto", () => {
       "amazonec2-endpoint": moto.endpoint,
       "amazonec2-ami": "ami-785db401",
       "amazonec2-ssh-cidr": "198.51.100.7/32",
-      // The core keeps --no-provision to itself for now; the driver reads it from its flags too.
-      "no-provision": true,
     };
     const result = await createMachine({ name: "ec2web", driver: "amazonec2", flags, noProvision: true, env }, reporter);
     expect(result).toMatchObject({ name: "ec2web", driver: "amazonec2", state: "created", context: "fdock-ec2web" });

@@ -12,10 +12,12 @@ import {
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteUserCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Driver, FlagValues } from "../../src/core/machine/driver.js";
+import type { CoreOptions, Driver, FlagValues } from "../../src/core/machine/driver.js";
 import { UserError } from "../../src/core/errors.js";
-import { publicKeyFingerprint } from "../../src/core/machine/drivers/amazonec2/ssh-key.js";
-import { AMI, CONSOLE_OUTPUT, SECRET, awsError, baseFlags, fakeCloud, type FakeCloud } from "./fake-aws.js";
+import { fingerprint } from "../../src/core/machine/ssh/host-key.js";
+
+const publicKeyFingerprint = (base64: string) => fingerprint(Buffer.from(base64, "base64"));
+import { AMI, CONSOLE_OUTPUT, NO_PROVISION, SECRET, awsError, baseFlags, fakeCloud, type FakeCloud } from "./fake-aws.js";
 import { createContext, everythingSaid, type TestContext } from "./helpers.js";
 
 /** Faults moto cannot make, on real SDK clients with aws-sdk-client-mock. No test waits: sleeps are recorded. */
@@ -23,11 +25,11 @@ describe("amazonec2 driver under AWS faults", () => {
   const contexts: TestContext[] = [];
   afterAll(() => contexts.forEach((c) => c.cleanup()));
 
-  async function setup(flags: FlagValues = {}, cloud: FakeCloud = fakeCloud()) {
+  async function setup(flags: FlagValues = {}, cloud: FakeCloud = fakeCloud(), core: CoreOptions = NO_PROVISION) {
     let driver!: Driver;
     const ctx = createContext("web", () => driver);
     contexts.push(ctx);
-    driver = await cloud.factory.fromFlags(baseFlags(flags), {});
+    driver = await cloud.factory.fromFlags(baseFlags(flags), {}, core);
     return { cloud, driver, ctx };
   }
 
@@ -127,7 +129,8 @@ describe("amazonec2 driver under AWS faults", () => {
     ]);
   });
 
-  // A failure after each step removes exactly what was made, newest first.
+  // A failure after each step removes exactly what was made, newest first, through the teardown rm uses
+  // (the IAM user goes with its access keys and policies, each deleted once).
   const failures: { at: string; fail: (c: FakeCloud) => void; expect: string[] }[] = [
     { at: "CreateUser", fail: (c) => c.iam.on(CreateUserCommand).rejects(awsError("LimitExceeded")), expect: [] },
     {
@@ -138,32 +141,32 @@ describe("amazonec2 driver under AWS faults", () => {
     {
       at: "CreateAccessKey",
       fail: (c) => c.iam.on(CreateAccessKeyCommand).rejects(awsError("LimitExceeded")),
-      expect: ["iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
     {
       at: "ImportKeyPair",
       fail: (c) => c.ec2.on(ImportKeyPairCommand).rejects(awsError("InvalidKey.Format")),
-      expect: ["iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
     {
       at: "CreateSecurityGroup",
       fail: (c) => c.ec2.on(CreateSecurityGroupCommand).rejects(awsError("InvalidVpcID.NotFound")),
-      expect: ["ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
     {
       at: "AuthorizeSecurityGroupIngress",
       fail: (c) => c.ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError("InvalidPermission.Malformed")),
-      expect: ["ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
     {
       at: "RunInstances",
       fail: (c) => c.ec2.on(RunInstancesCommand).rejects(awsError("InsufficientInstanceCapacity")),
-      expect: ["ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
     {
       at: "the wait for running",
       fail: (c) => void (c.instance.state = "shutting-down"),
-      expect: ["ec2:TerminateInstances", "ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
+      expect: ["ec2:TerminateInstances", "ec2:DeleteSecurityGroup", "ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"],
     },
   ];
   for (const f of failures) {
@@ -212,7 +215,7 @@ describe("amazonec2 driver under AWS faults", () => {
     expect(error).toBeInstanceOf(UserError);
     expect(error!.message).toMatch(/^Interrupted/);
     expect(cloud.calls()).not.toContain("ec2:CreateSecurityGroup");
-    expect(deletes(cloud)).toEqual(["ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"]);
+    expect(deletes(cloud)).toEqual(["ec2:DeleteKeyPair", "iam:DeleteAccessKey", "iam:DeleteUserPolicy", "iam:DeleteUser"]);
   });
 
   it("pins the host key from cloud-init's block in the console output, checked against its fingerprints", async () => {
@@ -230,7 +233,7 @@ describe("amazonec2 driver under AWS faults", () => {
       .replace("%ECDSA_FP%", publicKeyFingerprint(ecdsaKey).slice(7));
     const cloud = fakeCloud({ probe: async () => true });
     cloud.console = text;
-    const { driver, ctx } = await setup({ "no-provision": false, "ssh-timeout": "30" }, cloud);
+    const { driver, ctx } = await setup({}, cloud, { noProvision: false, sshTimeoutSeconds: 30 });
     await driver.create(ctx);
     expect(await driver.pinnedHostKey!()).toBe(`ssh-ed25519 ${edKey}`);
     expect(driver.toJSON().hostKey).toBe(`ssh-ed25519 ${edKey}`);
@@ -244,7 +247,7 @@ describe("amazonec2 driver under AWS faults", () => {
   it("SSH that never answers fails within --ssh-timeout (counted in injected sleeps) and removes everything", async () => {
     const asked: string[] = [];
     const cloud = fakeCloud({ probe: async (host) => (asked.push(host), false) });
-    const { driver, ctx } = await setup({ "no-provision": false, "ssh-timeout": "9" }, cloud);
+    const { driver, ctx } = await setup({}, cloud, { noProvision: false, sshTimeoutSeconds: 9 });
     await expect(driver.create(ctx)).rejects.toThrow(/did not answer within 9 s/);
     expect(new Set(asked)).toEqual(new Set(["203.0.113.10"]));
     expect(deletes(cloud)[0]).toBe("ec2:TerminateInstances");

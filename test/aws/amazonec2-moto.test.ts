@@ -9,6 +9,7 @@ import { UserError } from "../../src/core/errors.js";
 import { createAmazonec2Factory } from "../../src/core/machine/drivers/amazonec2/factory.js";
 import type { PolicyDocument } from "../../src/core/machine/drivers/amazonec2/iam-policy.js";
 import { createContext, everythingSaid, holdings, readers, type TestContext } from "./helpers.js";
+import { NO_PROVISION } from "./fake-aws.js";
 import { startMoto, type Moto } from "./moto.js";
 
 /**
@@ -49,7 +50,6 @@ describe("amazonec2 driver against moto", () => {
     "amazonec2-ssh-cidr": SSH_CIDR,
     "amazonec2-root-size": "12",
     "amazonec2-tags": "team,web",
-    "no-provision": true,
     ...extra,
   }) as Record<string, string | boolean | string[]>;
 
@@ -57,7 +57,7 @@ describe("amazonec2 driver against moto", () => {
     let driver!: Driver;
     const ctx = createContext(name, () => driver);
     contexts.push(ctx);
-    driver = await factory.fromFlags(flags(extra), process.env);
+    driver = await factory.fromFlags(flags(extra), process.env, NO_PROVISION);
     return { driver, ctx };
   }
 
@@ -203,7 +203,7 @@ describe("amazonec2 driver against moto", () => {
     let driver!: Driver;
     const ctx = createContext("slow", () => driver);
     contexts.push(ctx);
-    driver = await probing.fromFlags(flags({ "no-provision": false, "ssh-timeout": "2" }), process.env);
+    driver = await probing.fromFlags(flags(), process.env, { noProvision: false, sshTimeoutSeconds: 2 });
     const error = await driver.create(ctx).then(() => null, (e: Error) => e);
     expect(error).toBeInstanceOf(UserError);
     expect(error!.message).toMatch(/SSH on .*:22 did not answer within 2 s/);
@@ -216,14 +216,13 @@ describe("amazonec2 driver against moto", () => {
     expect((driver.toJSON().resources as { made: string[] }).made).toEqual([]);
   });
 
-  it("--dry-run prints every resource and rule and makes nothing", async () => {
-    const { driver, ctx } = await newDriver("plan", { "dry-run": true, "amazonec2-open-port": ["8443"] });
+  it("--dry-run (the driver's plan) names every resource and rule and makes nothing", async () => {
+    const { driver, ctx } = await newDriver("plan", { "amazonec2-open-port": ["8443"] });
     await moto.startRecording();
     await driver.preCreateCheck(ctx);
-    await driver.create(ctx);
+    const text = (await driver.plan(ctx)).join("\n");
     const actions = (await moto.recording()).map((r) => r.params.get("Action") ?? r.url);
     expect(actions.filter((a) => /^(Create|Run|Import|Put|Authorize|Attach|Tag)/.test(a))).toEqual([]);
-    const text = ctx.events.filter((e) => e.kind === "info").map((e) => (e as { message: string }).message).join("\n");
     expect(text).toContain("IAM user fdock-plan");
     expect(text).toContain("tcp 80 from 0.0.0.0/0");
     expect(text).toContain("tcp 8443 from 0.0.0.0/0");
@@ -241,6 +240,6 @@ describe("amazonec2 driver against moto", () => {
     await expect(badAmi.driver.preCreateCheck(badAmi.ctx)).rejects.toThrow(/image ami-0123456789abcdef0 does not exist/);
     const noAmi = await newDriver("bad3", { "amazonec2-ami": undefined });
     await expect(noAmi.driver.preCreateCheck(noAmi.ctx)).rejects.toThrow(/No Ubuntu LTS image .* was found in us-east-1/);
-    await expect(factory.fromFlags(flags({ "amazonec2-open-port": ["http"] }), process.env)).rejects.toThrow(/"http" is not a port/);
+    await expect(factory.fromFlags(flags({ "amazonec2-open-port": ["http"] }), process.env, NO_PROVISION)).rejects.toThrow(/"http" is not a port/);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { pickUbuntuLts, architectureOf } from "../../src/core/machine/drivers/amazonec2/ami.js";
-import { amazonec2Flags } from "../../src/core/machine/drivers/amazonec2/flags.js";
+import { amazonec2Flags } from "../../src/core/machine/drivers/amazonec2/entry.js";
 import { machinePolicy } from "../../src/core/machine/drivers/amazonec2/iam-policy.js";
 import { parseOptions } from "../../src/core/machine/drivers/amazonec2/options.js";
 import { ingressRules } from "../../src/core/machine/drivers/amazonec2/plan.js";
-import { baseFlags, fakeCloud } from "./fake-aws.js";
+import { NO_PROVISION, baseFlags, fakeCloud } from "./fake-aws.js";
 import { createContext } from "./helpers.js";
 
 /** The pure parts: flags, the policy document, the rules, the image choice. */
@@ -16,16 +16,17 @@ describe("amazonec2 options, policy and plan", () => {
     }
     expect(amazonec2Flags.find((f) => f.name === "amazonec2-open-port")?.repeatable).toBe(true);
     const o = parseOptions({}, {});
-    expect(o).toMatchObject({ instanceType: "t3.micro", sshUser: "ubuntu", rootSize: 16, openPorts: [], tags: {}, dryRun: false, noProvision: false, sshTimeoutSeconds: 120 });
+    expect(o).toMatchObject({ instanceType: "t3.micro", sshUser: "ubuntu", rootSize: 16, openPorts: [], tags: {} });
     expect(o.sshCidr).toBeUndefined();
   });
 
-  it("reads flags keyed as the CLI gives them, and the core's own flags", () => {
+  it("reads flags keyed as the CLI gives them; the core's own options are not driver flags", () => {
     const o = parseOptions(
-      { amazonec2Region: "eu-west-3", "amazonec2-open-port": ["8443", "53/udp"], "amazonec2-tags": "team,web,env,prod", "ssh-timeout": 30 as unknown as string, provision: false, "dry-run": true },
+      { amazonec2Region: "eu-west-3", "amazonec2-open-port": ["8443", "53/udp"], "amazonec2-tags": "team,web,env,prod", "ssh-timeout": "30", provision: false, "dry-run": true },
       {},
     );
-    expect(o).toMatchObject({ region: "eu-west-3", openPorts: [{ port: 8443, protocol: "tcp" }, { port: 53, protocol: "udp" }], tags: { team: "web", env: "prod" }, sshTimeoutSeconds: 30, noProvision: true, dryRun: true });
+    expect(o).toMatchObject({ region: "eu-west-3", openPorts: [{ port: 8443, protocol: "tcp" }, { port: 53, protocol: "udp" }], tags: { team: "web", env: "prod" } });
+    for (const core of ["sshTimeoutSeconds", "noProvision", "dryRun"]) expect(o).not.toHaveProperty(core);
     expect(parseOptions({}, { AWS_REGION: "ap-south-1" }).region).toBe("ap-south-1");
     expect(parseOptions({ "amazonec2-region": "us-west-2" }, { AWS_REGION: "ap-south-1" }).region).toBe("us-west-2");
     expect(parseOptions({ "amazonec2-ssh-cidr": "203.0.113.7" }, {}).sshCidr).toBe("203.0.113.7/32");
@@ -88,7 +89,7 @@ describe("amazonec2 options, policy and plan", () => {
 
   it("never falls back to 0.0.0.0/0 when the caller's address cannot be learned", async () => {
     const cloud = fakeCloud();
-    const driver = await cloud.factory.fromFlags(baseFlags({ "amazonec2-ssh-cidr": undefined }), {});
+    const driver = await cloud.factory.fromFlags(baseFlags({ "amazonec2-ssh-cidr": undefined }), {}, NO_PROVISION);
     const ctx = createContext("web");
     try {
       await expect(driver.preCreateCheck(ctx)).rejects.toThrow(/Cannot learn your public IP address/);

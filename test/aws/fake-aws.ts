@@ -39,7 +39,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import type { FlagValues } from "../../src/core/machine/driver.js";
+import type { CoreOptions, FlagValues } from "../../src/core/machine/driver.js";
 import { createAmazonec2Factory } from "../../src/core/machine/drivers/amazonec2/factory.js";
 import type { AwsApis } from "../../src/core/machine/drivers/amazonec2/aws-clients.js";
 import { staticCreds } from "./helpers.js";
@@ -83,12 +83,14 @@ export interface FakeCloud {
   inputs(command: string): Record<string, unknown>[];
 }
 
+/** The core's options of `machine create --no-provision`. */
+export const NO_PROVISION: CoreOptions = { noProvision: true, sshTimeoutSeconds: 120 };
+
 export function baseFlags(extra: FlagValues = {}): FlagValues {
   return {
     "amazonec2-region": "us-east-1",
     "amazonec2-ami": AMI,
     "amazonec2-ssh-cidr": "203.0.113.7/32",
-    "no-provision": true,
     ...extra,
   };
 }

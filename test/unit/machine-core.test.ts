@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { silentReporter } from "../../src/core/events.js";
 import { activeMachine, envScript, resolveRemote, unsetScript } from "../../src/core/machine/active.js";
 import { createMachine } from "../../src/core/machine/create.js";
-import { driverFactories, driverFlags } from "../../src/core/machine/drivers/index.js";
+import { drivers } from "../../src/core/machine/drivers/index.js";
+import { defaultCoreOptions } from "../../src/core/machine/driver.js";
 import { MachineStore } from "../../src/core/machine/store.js";
 import { powerMachine } from "../../src/core/machine/power.js";
 import { removeMachine } from "../../src/core/machine/remove.js";
@@ -59,15 +60,31 @@ describe("machine create (fake driver)", () => {
     expect(readFileSync(join(e.FDOCK_HOME!, "ssh_config"), "utf8")).toContain("Host fdock-web");
   });
 
-  it("makes nothing on --dry-run", async () => {
+  it("makes nothing on --dry-run, and prints the driver's plan", async () => {
     const e = env();
-    const r = await createMachine({ name: "web", driver: "fake", flags: {}, dryRun: true, env: e }, silentReporter);
+    const said: string[] = [];
+    const reporter = { emit: (ev: { kind: string; message?: string }) => void (ev.kind === "info" && said.push(ev.message!)) };
+    const r = await createMachine({ name: "web", driver: "fake", flags: { "fake-ip": "192.0.2.10" }, dryRun: true, env: e }, reporter as never);
     expect(r.dryRun).toBe(true);
     expect(new MachineStore(e).exists("web")).toBe(false);
+    expect(said[0]).toMatch(/^would pretend to make a host at 192\.0\.2\.10/);
   });
 
-  it("knows each driver in both maps", () => {
-    expect(Object.keys(driverFactories).sort()).toEqual(Object.keys(driverFlags).sort());
+  it("has one registry entry per driver, named as its key, whose loader gives a driver that plans", async () => {
+    const e = env();
+    const key = join(e.HOME!, "id_ed25519");
+    const flags: Record<string, Record<string, string>> = { generic: { "generic-ip-address": "192.0.2.10", "generic-ssh-key": key }, fake: {} };
+    for (const [name, entry] of Object.entries(drivers)) {
+      expect(entry.name).toBe(name);
+      expect(entry.flags.length).toBeGreaterThan(0);
+      const factory = await entry.load();
+      if (name === "amazonec2") continue; // its plan needs AWS: test/aws/amazonec2-moto.test.ts plans against moto
+      const driver = await factory.fromFlags(flags[name]!, e, defaultCoreOptions);
+      const ctx = { name: "web", dir: join(e.FDOCK_HOME!, "machines", "web"), reporter: silentReporter, checkpoint: async () => {}, signal: new AbortController().signal };
+      expect((await driver.plan(ctx)).join("\n")).toMatch(/192\.0\.2\.1/);
+      expect(new MachineStore(e).exists("web")).toBe(false);
+    }
+    expect(Object.entries(drivers).filter(([, d]) => d.hidden).map(([n]) => n)).toEqual(["fake"]);
   });
 });
 

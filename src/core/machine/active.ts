@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import { currentContext } from "./docker-context.js";
+import { machineOfResourceName } from "./names.js";
 import { contextName } from "./paths.js";
 import { MachineStore } from "./store.js";
 
@@ -13,7 +14,7 @@ export interface ActiveMachine {
   source: "FDOCK_MACHINE_NAME" | "DOCKER_CONTEXT" | "docker context use" | "DOCKER_HOST" | "none";
 }
 
-const machineOfContext = (ctx: string | undefined) => (ctx?.startsWith("fdock-") ? ctx.slice("fdock-".length) : null);
+const machineOfContext = machineOfResourceName;
 
 export function activeMachine(env: NodeJS.ProcessEnv): ActiveMachine {
   if (env.DOCKER_HOST) return { name: null, source: "DOCKER_HOST" };

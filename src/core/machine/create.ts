@@ -1,9 +1,10 @@
 import { UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import { ensureContext } from "./docker-context.js";
-import type { FlagValues } from "./driver.js";
+import { DEFAULT_SSH_TIMEOUT_SECONDS, type CoreOptions, type FlagValues } from "./driver.js";
 import { withMachineLock } from "./lock.js";
-import { connectMachine, factoryFor, syncSshConfig, type Machine } from "./machine.js";
+import { driverEntry } from "./drivers/index.js";
+import { connectMachine, syncSshConfig, type Machine } from "./machine.js";
 import { validateMachineName } from "./names.js";
 import { provision } from "./provision/provision.js";
 import { removeLocked } from "./remove.js";
@@ -46,23 +47,17 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
   const env = opts.env ?? process.env;
   const name = validateMachineName(opts.name);
   const store = new MachineStore(env);
-  const factory = await factoryFor(opts.driver);
-  // The core's own create flags reach the driver too: a cloud driver bounds its SSH wait by them.
-  const driver = await factory.fromFlags(
-    {
-      ...opts.flags,
-      ...(opts.dryRun ? { "dry-run": true } : {}),
-      ...(opts.noProvision ? { "no-provision": true } : {}),
-      "ssh-timeout": String(opts.sshTimeout ?? 120),
-    },
-    env,
-  );
+  const entry = driverEntry(opts.driver);
+  const factory = await entry.load();
+  // The core's own options reach the driver as such: a cloud driver bounds its SSH wait by them.
+  const core: CoreOptions = { noProvision: opts.noProvision === true, sshTimeoutSeconds: opts.sshTimeout ?? DEFAULT_SSH_TIMEOUT_SECONDS };
+  const driver = await factory.fromFlags(opts.flags, env, core);
   const signal = opts.signal ?? new AbortController().signal;
 
   if (opts.dryRun) {
     const ctx = { name, dir: store.dir(name), reporter, checkpoint: async () => {}, signal };
     await driver.preCreateCheck(ctx);
-    await driver.create(ctx);
+    for (const message of await driver.plan(ctx)) reporter.emit({ kind: "info", message });
     reporter.emit({ kind: "info", message: `would then ${opts.noProvision ? "record it" : "wait for SSH, pin its host key, install Docker if missing"}, add ssh entry ${sshAlias(name)} and Docker context ${contextName(name)}` });
     return { name, driver: opts.driver, state: "creating", context: contextName(name), sshAlias: sshAlias(name), dryRun: true };
   }
@@ -73,7 +68,7 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
     }
     const dir = store.dir(name);
     const ctx = { name, dir, reporter, signal, checkpoint: async () => save("creating") };
-    const config: MachineConfig = { version: CONFIG_VERSION, name, driver: factory.name, driverData: {}, ssh: null, state: "creating", createdAt: new Date().toISOString() };
+    const config: MachineConfig = { version: CONFIG_VERSION, name, driver: entry.name, driverData: {}, ssh: null, state: "creating", createdAt: new Date().toISOString() };
     const save = async (state: MachineConfig["state"], extra: Partial<MachineConfig> = {}) => {
       Object.assign(config, { state, driverData: driver.toJSON(), ...extra });
       store.save(config);
@@ -83,12 +78,12 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
       if (signal.aborted) await rollBack(name, env, reporter, () => save("error", { error: "interrupted" }));
     };
 
-    await step(reporter, "precheck", `Check the ${factory.name} driver's settings`, () => driver.preCreateCheck(ctx));
+    await step(reporter, "precheck", `Check the ${entry.name} driver's settings`, () => driver.preCreateCheck(ctx));
     stopIfAborted(signal, `Stopped: nothing was made for machine "${name}".`);
     store.ensureDir(name);
     await save("creating");
     try {
-      await step(reporter, "create", `Create the host (${factory.name})`, () => driver.create(ctx));
+      await step(reporter, "create", `Create the host (${entry.name})`, () => driver.create(ctx));
     } catch (e) {
       await stopIfInterrupted();
       await save("error", { error: (e as Error).message });
@@ -101,7 +96,7 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
     let engineVersion: string | undefined;
     if (!opts.noProvision) {
       try {
-        engineVersion = await provisionMachine(machine, reporter, { timeoutMs: (opts.sshTimeout ?? 120) * 1000, wait: true, signal });
+        engineVersion = await provisionMachine(machine, reporter, { timeoutMs: core.sshTimeoutSeconds * 1000, wait: true, signal });
         await save("ready", { engineVersion, error: undefined });
       } catch (e) {
         await stopIfInterrupted();
@@ -113,7 +108,7 @@ export async function createMachine(opts: CreateOptions, reporter: Reporter): Pr
     }
     await finishLocalSetup(name, env, reporter);
     await stopIfInterrupted();
-    return { name, driver: factory.name, state: config.state, context: contextName(name), sshAlias: sshAlias(name), engineVersion };
+    return { name, driver: entry.name, state: config.state, context: contextName(name), sshAlias: sshAlias(name), engineVersion };
   });
 }
 
@@ -137,7 +132,7 @@ export async function provisionMachine(m: Machine, reporter: Reporter, opts: { t
   const target = m.config.ssh!;
   const session = await step(reporter, "ssh", `Connect to ${target.user}@${target.host}:${target.port}`, () => connectMachine(m, reporter, opts));
   try {
-    const result = await provision(m.config.name, session, target.user, reporter, () => connectMachine(m, reporter));
+    const result = await provision(m.config.name, session, target.user, reporter, () => connectMachine(m, reporter), m.driver.sshHints);
     reporter.emit({ kind: "info", message: `Docker Engine ${result.engineVersion} on ${result.os}` });
     return result.engineVersion;
   } finally {

@@ -43,7 +43,7 @@ export async function contextExists(name: string, env: NodeJS.ProcessEnv): Promi
   return (await run(contextArgv.inspect(name), env)).exitCode === 0;
 }
 
-/** Creates (or re-creates) the machine's context, ssh://fdock-NAME. */
+/** Creates the machine's context, ssh://fdock-NAME, unless one of that name exists (it is left as it is). */
 export async function ensureContext(name: string, env: NodeJS.ProcessEnv): Promise<void> {
   if (await contextExists(name, env)) return;
   await check(contextArgv.create(name), env);

@@ -28,6 +28,34 @@ export interface CreateContext {
   signal: AbortSignal;
 }
 
+/** The machine core's own create options, which a driver honours (they are not driver flags). */
+export interface CoreOptions {
+  /** Record the machine: no SSH wait, no provisioning. */
+  noProvision: boolean;
+  /** Bounds the wait for SSH, in seconds. */
+  sshTimeoutSeconds: number;
+}
+
+/** The machine core's default for --ssh-timeout. */
+export const DEFAULT_SSH_TIMEOUT_SECONDS = 120;
+
+export const defaultCoreOptions: CoreOptions = { noProvision: false, sshTimeoutSeconds: DEFAULT_SSH_TIMEOUT_SECONDS };
+
+/**
+ * What the shared SSH layer tells a user to change when SSH fails, in the words of the
+ * driver's own flags (a generic host's port is a flag; an EC2 machine's is always 22).
+ */
+export interface SshHints {
+  /** Where the port comes from, after "listens on port N": " (--generic-ssh-port)". */
+  port: string;
+  /** What to check when the host name does not resolve. */
+  address: string;
+  /** How to give another key or user, after "add the key to authorized_keys": ", or …". */
+  keyOrUser: string;
+  /** How to connect as a user that can sudo without a password. */
+  rootUser: string;
+}
+
 export interface RemoveOptions {
   /** Drop what can be dropped even when the host or cloud answers with errors. */
   force: boolean;
@@ -40,6 +68,8 @@ export interface Driver {
   readonly driverName: string;
   /** Checks that need no resources (credentials, name free, flags valid). Throws PrecheckError. */
   preCreateCheck(ctx: CreateContext): Promise<void>;
+  /** What create would make, one line each, making nothing (`machine create --dry-run`). Runs after preCreateCheck. */
+  plan(ctx: CreateContext): Promise<string[]>;
   /** Makes the host (or adopts an existing one); on failure removes whatever it made. */
   create(ctx: CreateContext): Promise<void>;
   start(): Promise<void>;
@@ -50,6 +80,8 @@ export interface Driver {
   state(): Promise<MachineState>;
   ip(): Promise<string>;
   ssh(): SshTarget;
+  /** Hints for SSH failures, naming this driver's flags. */
+  readonly sshHints: SshHints;
   /** The host key to pin, as a known_hosts key part ("ssh-ed25519 AAAA..."), when the driver learned it out of band. */
   pinnedHostKey?(): Promise<string | null>;
   /** Driver data saved in the machine's config.json (never secrets: those go in their own 0600 files). */
@@ -75,15 +107,12 @@ export interface DriverFlag {
 export type FlagValues = Record<string, string | string[] | boolean | undefined>;
 
 /**
- * One kind of host. The flag list lives in a module that imports no SDK, so `--help` stays
- * light; `load` brings the heavy parts in only when a command needs them.
+ * A driver's code, loaded on demand by its registry entry (drivers/index.ts): it may bring a
+ * heavy SDK, so `--help` and flag parsing never import it.
  */
 export interface DriverFactory {
-  name: string;
-  description: string;
-  flags: DriverFlag[];
-  /** A new driver from create's flags (already parsed by the CLI into strings / arrays / booleans). */
-  fromFlags(flags: FlagValues, env: NodeJS.ProcessEnv): Promise<Driver>;
+  /** A new driver from create's driver flags (parsed by the CLI into strings / arrays / booleans) and the core's options. */
+  fromFlags(flags: FlagValues, env: NodeJS.ProcessEnv, core: CoreOptions): Promise<Driver>;
   /** The driver of a stored machine, from its config.json driver data and its folder. */
   load(data: Record<string, unknown>, dir: string, env: NodeJS.ProcessEnv): Promise<Driver>;
 }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { Driver, MachineState } from "./driver.js";
-import { driverFactories } from "./drivers/index.js";
+import { driverEntry } from "./drivers/index.js";
 import { sshAlias } from "./paths.js";
 import { connectSsh, waitForSsh, type HostKeyPolicy, type SshSession } from "./ssh/client.js";
 import { fingerprint, parsePin, readKnownHost, writeKnownHost, type HostKeyPin } from "./ssh/host-key.js";
@@ -21,11 +21,7 @@ export function knownHostsPath(dir: string): string {
 }
 
 export async function factoryFor(driverName: string) {
-  const load = driverFactories[driverName];
-  if (!load) {
-    throw new UserError(`There is no driver named "${driverName}".`, `Drivers: ${Object.keys(driverFactories).filter((d) => d !== "fake").join(", ")}.`);
-  }
-  return load();
+  return driverEntry(driverName).load();
 }
 
 export async function loadMachine(name: string, env: NodeJS.ProcessEnv): Promise<Machine> {
@@ -64,8 +60,8 @@ export async function connectMachine(m: Machine, reporter: Reporter, opts: { tim
   const target = sshTargetOf(m);
   const policy = await hostKeyPolicy(m);
   const session = opts.wait
-    ? await waitForSsh(target, policy, opts.timeoutMs ?? 120_000, opts.signal)
-    : await connectSsh(target, policy, opts.timeoutMs ?? 15_000);
+    ? await waitForSsh(target, policy, opts.timeoutMs ?? 120_000, opts.signal, m.driver.sshHints)
+    : await connectSsh(target, policy, opts.timeoutMs ?? 15_000, m.driver.sshHints);
   if (!readKnownHost(policy.knownHostsPath)) {
     writeKnownHost(policy.knownHostsPath, sshAlias(m.config.name), session.hostKey);
     const how = policy.pin ? "the key given with the driver's host-key option" : "the key first seen: compare it with the host's own `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`";

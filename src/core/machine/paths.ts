@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { machineResourceName } from "./names.js";
 
 /** Where fdock keeps machines: FDOCK_HOME, default ~/.fdock (HOME honoured, for tests and sandboxes). */
 export function fdockHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,5 +20,5 @@ export const userSshConfig = (env: NodeJS.ProcessEnv) => join(userHome(env), ".s
 export const dockerConfigDir = (env: NodeJS.ProcessEnv) => env.DOCKER_CONFIG || join(userHome(env), ".docker");
 
 /** The ssh config alias and Docker context of a machine. */
-export const sshAlias = (name: string) => `fdock-${name}`;
-export const contextName = (name: string) => `fdock-${name}`;
+export const sshAlias = (name: string) => machineResourceName(name);
+export const contextName = (name: string) => machineResourceName(name);

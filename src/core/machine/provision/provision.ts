@@ -1,7 +1,8 @@
 import { isSupportedEngine, MIN_ENGINE_VERSION } from "../../engine/capabilities.js";
 import { UserError } from "../../errors.js";
 import { step, type Reporter } from "../../events.js";
-import type { SshSession } from "../ssh/client.js";
+import type { SshHints } from "../driver.js";
+import { plainSshHints, type SshSession } from "../ssh/client.js";
 import { packageFamily, parseOsRelease } from "./os-release.js";
 import { dockerRepoFor, provisionScript, runAsRootCommand } from "./scripts.js";
 
@@ -21,6 +22,7 @@ export async function provision(
   user: string,
   reporter: Reporter,
   reconnect: () => Promise<SshSession>,
+  hints: SshHints = plainSshHints,
 ): Promise<ProvisionResult> {
   const osText = await session.exec("cat /etc/os-release");
   const os = parseOsRelease(osText.stdout);
@@ -32,7 +34,7 @@ export async function provision(
   if (user !== "root") {
     const sudo = await session.exec("sudo -n true");
     if (sudo.code !== 0) {
-      throw new UserError(`User ${user} cannot run sudo without a password on the host (${sudo.stderr.trim()}).`, `Connect as root (--generic-ssh-user root), or allow ${user} passwordless sudo (a line \`${user} ALL=(ALL) NOPASSWD:ALL\` in /etc/sudoers.d/).`);
+      throw new UserError(`User ${user} cannot run sudo without a password on the host (${sudo.stderr.trim()}).`, `${hints.rootUser}, or allow ${user} passwordless sudo (a line \`${user} ALL=(ALL) NOPASSWD:ALL\` in /etc/sudoers.d/).`);
     }
   }
   reporter.emit({ kind: "info", message: `host runs ${osName}: provisioning with ${family}` });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Client, ConnectConfig } from "ssh2";
 import { UserError } from "../../errors.js";
-import type { SshTarget } from "../driver.js";
+import type { SshHints, SshTarget } from "../driver.js";
 import { fingerprint, keyFromBlob, pinMatches, type HostKey, type HostKeyPin } from "./host-key.js";
 import { readPrivateKey } from "./key-file.js";
 
@@ -65,17 +65,20 @@ function hostKeyAlgorithms(type: string): string[] {
   return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
 }
 
-function translate(e: Error & { level?: string; code?: string }, target: SshTarget, policy: HostKeyPolicy, seen: HostKey | null, timeoutMs: number): Error {
+/** Hints naming no driver's flags, for a caller that has no driver at hand. */
+export const plainSshHints: SshHints = { port: "", address: "Check the host's address.", keyOrUser: "", rootUser: "Connect as root" };
+
+function translate(e: Error & { level?: string; code?: string }, target: SshTarget, policy: HostKeyPolicy, seen: HostKey | null, timeoutMs: number, hints: SshHints): Error {
   const at = endpointOf(target);
   if (seen && policy.pin && !pinMatches(policy.pin, seen)) {
     const expected = policy.pin.kind === "key" ? `${fingerprint(policy.pin.key.blob)} (${policy.pin.key.type})` : policy.pin.fingerprint;
     return new HostKeyMismatchError(policy.machine, at, expected, seen, policy.knownHostsPath, existsSync(policy.knownHostsPath));
   }
   if (e.code === "ECONNREFUSED") {
-    return new UnreachableError(`Nothing accepts SSH connections at ${at} (connection refused).`, `Check that sshd runs on ${target.host} and listens on port ${target.port} (--generic-ssh-port).`);
+    return new UnreachableError(`Nothing accepts SSH connections at ${at} (connection refused).`, `Check that sshd runs on ${target.host} and listens on port ${target.port}${hints.port}.`);
   }
   if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") {
-    return new UnreachableError(`The host name ${target.host} does not resolve.`, "Check --generic-ip-address.");
+    return new UnreachableError(`The host name ${target.host} does not resolve.`, hints.address);
   }
   if (/Timed out|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/i.test(e.message + (e.code ?? ""))) {
     return new UnreachableError(
@@ -86,7 +89,7 @@ function translate(e: Error & { level?: string; code?: string }, target: SshTarg
   if (e.level === "client-authentication" || /authentication methods failed/i.test(e.message)) {
     return new UserError(
       `${at} refused the key ${target.keyPath} for user ${target.user}.`,
-      `Add the key's public half to ~${target.user}/.ssh/authorized_keys on the host (\`ssh-copy-id -i ${target.keyPath} ${target.user}@${target.host}\`), or give the right one with --generic-ssh-key / --generic-ssh-user.`,
+      `Add the key's public half to ~${target.user}/.ssh/authorized_keys on the host (\`ssh-copy-id -i ${target.keyPath} ${target.user}@${target.host}\`)${hints.keyOrUser}.`,
       undefined,
       3,
     );
@@ -98,7 +101,7 @@ function translate(e: Error & { level?: string; code?: string }, target: SshTarg
 export class UnreachableError extends UserError {}
 
 /** One SSH connection, host key checked; errors say which host:port and why, within readyTimeoutMs. */
-export async function connectSsh(target: SshTarget, policy: HostKeyPolicy, readyTimeoutMs = 15_000): Promise<SshSession> {
+export async function connectSsh(target: SshTarget, policy: HostKeyPolicy, readyTimeoutMs = 15_000, hints = plainSshHints): Promise<SshSession> {
   const { Client } = (await import("ssh2")).default;
   const client: Client = new Client();
   let seen: HostKey | null = null;
@@ -106,10 +109,10 @@ export async function connectSsh(target: SshTarget, policy: HostKeyPolicy, ready
   await new Promise<void>((resolve, reject) => {
     const guard = setTimeout(() => {
       client.destroy();
-      reject(translate(Object.assign(new Error("Timed out"), { code: "ETIMEDOUT" }), target, policy, seen, readyTimeoutMs));
+      reject(translate(Object.assign(new Error("Timed out"), { code: "ETIMEDOUT" }), target, policy, seen, readyTimeoutMs, hints));
     }, readyTimeoutMs + 2_000);
     client.once("ready", () => { clearTimeout(guard); resolve(); });
-    client.once("error", (e) => { clearTimeout(guard); client.destroy(); reject(translate(e, target, policy, seen, readyTimeoutMs)); });
+    client.once("error", (e) => { clearTimeout(guard); client.destroy(); reject(translate(e, target, policy, seen, readyTimeoutMs, hints)); });
     client.connect(options);
   });
   const hostKey = seen as HostKey | null;
@@ -134,12 +137,12 @@ export async function connectSsh(target: SshTarget, policy: HostKeyPolicy, ready
 }
 
 /** Connects, retrying while the host is unreachable (booting), until timeoutMs has passed. Key and host key errors fail at once. */
-export async function waitForSsh(target: SshTarget, policy: HostKeyPolicy, timeoutMs: number, signal?: AbortSignal): Promise<SshSession> {
+export async function waitForSsh(target: SshTarget, policy: HostKeyPolicy, timeoutMs: number, signal?: AbortSignal, hints = plainSshHints): Promise<SshSession> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const remaining = deadline - Date.now();
     try {
-      return await connectSsh(target, policy, Math.max(2_000, Math.min(15_000, remaining)));
+      return await connectSsh(target, policy, Math.max(2_000, Math.min(15_000, remaining)), hints);
     } catch (e) {
       if (!(e instanceof UnreachableError) || Date.now() + 2_000 >= deadline || signal?.aborted) {
         if (e instanceof UnreachableError && timeoutMs > 0) {

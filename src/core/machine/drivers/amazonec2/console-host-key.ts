@@ -3,7 +3,7 @@
  * `-----BEGIN SSH HOST KEY KEYS-----` (the public keys) and `-----BEGIN SSH HOST KEY FINGERPRINTS-----`
  * (their fingerprints), often behind an "ec2: " prefix and among kernel lines.
  */
-import { publicKeyFingerprint } from "./ssh-key.js";
+import { fingerprint } from "../../ssh/host-key.js";
 
 export interface ConsoleHostKeys {
   /** "ssh-ed25519 AAAA..." (type and key only), in the order printed. */
@@ -50,7 +50,7 @@ export function parseConsoleHostKeys(output: string): ConsoleHostKeys {
 export function hostKeyFromConsole(output: string): string | null {
   const { keys, fingerprints } = parseConsoleHostKeys(output);
   const verified = fingerprints.length
-    ? keys.filter((k) => fingerprints.includes(publicKeyFingerprint(k.split(" ")[1]!)))
+    ? keys.filter((k) => fingerprints.includes(fingerprint(Buffer.from(k.split(" ")[1]!, "base64"))))
     : keys;
   const sorted = [...verified].sort((a, b) => rank(a) - rank(b));
   return sorted[0] ?? null;

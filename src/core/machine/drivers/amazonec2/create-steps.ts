@@ -16,10 +16,11 @@ import {
 } from "@aws-sdk/client-ec2";
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { UserError } from "../../../errors.js";
+import { MACHINE_TAG, machineResourceName } from "../../names.js";
 import type { AwsApis } from "./aws-clients.js";
 import { hasCode } from "./aws-errors.js";
 import { hostKeyFromConsole } from "./console-host-key.js";
-import { MACHINE_TAG, machinePolicy, machinePolicyName } from "./iam-policy.js";
+import { machinePolicy, machinePolicyName } from "./iam-policy.js";
 import { writeMachineCredentials } from "./machine-credentials.js";
 import type { RecordedResources, ResourceKind } from "./machine-resources.js";
 import type { Amazonec2Options } from "./options.js";
@@ -85,7 +86,7 @@ export async function createIamUser(c: StepContext): Promise<void> {
 }
 
 export async function importKeyPair(c: StepContext): Promise<string> {
-  const pair = makeEd25519KeyPair(`fdock-${c.names.machine}`);
+  const pair = makeEd25519KeyPair(machineResourceName(c.names.machine));
   const keyPath = join(c.dir, PRIVATE_KEY_FILE);
   await pair.writePrivateKey(keyPath);
   try {

@@ -2,11 +2,11 @@
  * The amazonec2 DriverFactory. Loaded on demand by the driver registry (it brings the AWS SDK);
  * createAmazonec2Factory lets tests put in their own sleep, SSH probe and AWS clients.
  */
-import type { DriverFactory, FlagValues } from "../../driver.js";
+import { DEFAULT_SSH_TIMEOUT_SECONDS, type CoreOptions, type DriverFactory, type FlagValues } from "../../driver.js";
 import { UserError } from "../../../errors.js";
-import { Amazonec2Driver, type Amazonec2Data, type Amazonec2Deps } from "./amazonec2-driver.js";
+import { Amazonec2Driver } from "./amazonec2-driver.js";
+import type { Amazonec2Data, Amazonec2Deps } from "./driver-data.js";
 import { callerCredentials, describeChain, makeApis, profileRegion } from "./aws-clients.js";
-import { AMAZONEC2_DRIVER, amazonec2Description, amazonec2Flags } from "./flags.js";
 import { parseOptions, type Amazonec2Options } from "./options.js";
 import { checkIpLookup } from "./own-address.js";
 import { defaultRetryPolicy } from "./retry.js";
@@ -33,20 +33,18 @@ export type DepsOverride = (defaults: Amazonec2Deps, opts: Amazonec2Options) => 
 
 export function createAmazonec2Factory(override: DepsOverride = (d) => d): DriverFactory {
   return {
-    name: AMAZONEC2_DRIVER,
-    description: amazonec2Description,
-    flags: amazonec2Flags,
-    async fromFlags(flags: FlagValues, env: NodeJS.ProcessEnv) {
+    async fromFlags(flags: FlagValues, env: NodeJS.ProcessEnv, core: CoreOptions) {
       const opts = parseOptions(flags, env);
-      return new Amazonec2Driver(override(defaultDeps(opts, env), opts), opts);
+      return new Amazonec2Driver(override(defaultDeps(opts, env), opts), opts, core);
     },
     async load(data: Record<string, unknown>, dir: string, env: NodeJS.ProcessEnv) {
       const stored = data as unknown as Amazonec2Data;
       if (stored.version !== 1 || !stored.options || !stored.resources) {
         throw new UserError(`The amazonec2 data in ${dir}/config.json is not a version this fdock reads.`);
       }
-      const opts: Amazonec2Options = { ...stored.options, dryRun: false, noProvision: false };
-      return new Amazonec2Driver(override(defaultDeps(opts, env), opts), opts, stored, dir);
+      const { sshTimeoutSeconds = DEFAULT_SSH_TIMEOUT_SECONDS, ...opts } = stored.options;
+      const core: CoreOptions = { noProvision: false, sshTimeoutSeconds };
+      return new Amazonec2Driver(override(defaultDeps(opts, env), opts), opts, core, stored, dir);
     },
   };
 }

@@ -3,7 +3,7 @@
  * read EC2's state. No managed policy, no `*` resource for anything that changes something.
  */
 
-export const MACHINE_TAG = "fdock:machine";
+import { MACHINE_TAG } from "../../names.js";
 
 /** Actions that change something: each scoped to this machine's tagged instances. */
 export const POWER_ACTIONS = ["ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances"];

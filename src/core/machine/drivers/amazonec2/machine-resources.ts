@@ -11,7 +11,7 @@ import {
 import { GetUserCommand } from "@aws-sdk/client-iam";
 import type { AwsApis } from "./aws-clients.js";
 import { hasCode } from "./aws-errors.js";
-import { MACHINE_TAG } from "./iam-policy.js";
+import { MACHINE_TAG } from "../../names.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
 
 /** Kinds in the order create makes them; rollback goes in reverse. */

@@ -4,6 +4,7 @@
  */
 import { UserError } from "../../../errors.js";
 import type { FlagValues } from "../../driver.js";
+import { MACHINE_TAG } from "../../names.js";
 import { checkText, checkToken, shown } from "../../flag-checks.js";
 
 export interface PortRule {
@@ -27,15 +28,9 @@ export interface Amazonec2Options {
   sshCidr?: string;
   tags: Record<string, string>;
   iamUser?: string;
-  /** From the core's own flags. */
-  dryRun: boolean;
-  noProvision: boolean;
-  sshTimeoutSeconds: number;
 }
 
-/** The machine core's default for --ssh-timeout. */
-export const DEFAULT_SSH_TIMEOUT_SECONDS = 120;
-export const RESERVED_TAGS = ["Name", "fdock:machine"];
+export const RESERVED_TAGS = ["Name", MACHINE_TAG];
 
 function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -64,10 +59,6 @@ function list(flags: FlagValues, name: string): string[] {
 
 const optional = <T>(value: string | undefined, check: (v: string) => T): T | undefined => (value === undefined ? undefined : check(value));
 
-function bool(flags: FlagValues, name: string): boolean {
-  const v = raw(flags, name);
-  return v === true || v === "true";
-}
 
 export function parsePort(value: string, flag = "amazonec2-open-port"): PortRule {
   const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(value.trim());
@@ -150,10 +141,6 @@ export function parseOptions(flags: FlagValues, env: NodeJS.ProcessEnv): Amazone
   if (iamUser !== undefined && !/^[\w+=,.@-]{1,64}$/.test(iamUser)) {
     throw new UserError(`--amazonec2-iam-user ${shown(iamUser)} is not an IAM user name.`, "Use letters, digits and +=,.@_- (at most 64).");
   }
-  const timeoutText = str(flags, "ssh-timeout");
-  const sshTimeoutSeconds = timeoutText === undefined ? DEFAULT_SSH_TIMEOUT_SECONDS : Number(timeoutText);
-  if (!Number.isFinite(sshTimeoutSeconds) || sshTimeoutSeconds <= 0) throw new UserError(`--ssh-timeout ${shown(String(timeoutText))} is not a number of seconds.`);
-  const provision = raw(flags, "provision");
   return {
     region,
     profile: optional(str(flags, "amazonec2-profile"), (p) => checkToken("amazonec2-profile", p, "the name of a profile in ~/.aws/config")),
@@ -168,8 +155,5 @@ export function parseOptions(flags: FlagValues, env: NodeJS.ProcessEnv): Amazone
     sshCidr: cidrText === undefined ? undefined : parseCidr(cidrText),
     tags: parseTags(optional(str(flags, "amazonec2-tags"), (t) => checkText("amazonec2-tags", t, "key1,value1,key2,value2"))),
     iamUser,
-    dryRun: bool(flags, "dry-run"),
-    noProvision: bool(flags, "no-provision") || provision === false,
-    sshTimeoutSeconds,
   };
 }

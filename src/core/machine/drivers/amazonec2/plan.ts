@@ -1,5 +1,6 @@
 /** What a create would make, as lines (the --dry-run output, and the record of every rule). */
-import { DESCRIBE_ACTIONS, INSTANCE_READ_ACTIONS, MACHINE_TAG, POWER_ACTIONS, machinePolicyName } from "./iam-policy.js";
+import { MACHINE_TAG } from "../../names.js";
+import { DESCRIBE_ACTIONS, INSTANCE_READ_ACTIONS, POWER_ACTIONS, machinePolicyName } from "./iam-policy.js";
 import type { PortRule } from "./options.js";
 
 export interface PlanInput {

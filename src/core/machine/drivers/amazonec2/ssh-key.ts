@@ -3,7 +3,8 @@
  * (the public key line AWS imports, the private key file ssh and ssh2 read). The private key
  * never leaves this machine and is only ever written to a 0600 file.
  */
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { fingerprint } from "../../ssh/host-key.js";
 import { writeFileAtomic } from "../../atomic-file.js";
 
 function sshString(data: Buffer | string): Buffer {
@@ -28,11 +29,6 @@ export interface SshKeyPair {
   writePrivateKey(path: string): Promise<void>;
 }
 
-export function publicKeyFingerprint(publicKeyBase64: string): string {
-  const digest = createHash("sha256").update(Buffer.from(publicKeyBase64, "base64")).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
-}
-
 export function makeEd25519KeyPair(comment: string): SshKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const pub = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url");
@@ -40,7 +36,7 @@ export function makeEd25519KeyPair(comment: string): SshKeyPair {
   const publicLine = `ssh-ed25519 ${blob.toString("base64")} ${comment}`;
   return {
     publicKey: publicLine,
-    fingerprint: publicKeyFingerprint(blob.toString("base64")),
+    fingerprint: fingerprint(blob),
     async writePrivateKey(path: string) {
       const seed = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url");
       const check = randomBytes(4).readUInt32BE();

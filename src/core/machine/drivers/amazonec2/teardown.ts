@@ -136,3 +136,24 @@ export async function deleteIamUser(apis: AwsApis, policy: RetryPolicy, userName
     }
   }
 }
+
+/**
+ * The one teardown of a machine's resources, bound to APIs, retry policy and bounds: `machine rm`
+ * runs it on everything found, and a failed create's rollback runs it on what that create made.
+ */
+export class Teardown {
+  constructor(private readonly apis: AwsApis, private readonly policy: RetryPolicy, private readonly timeouts: TeardownTimeouts) {}
+  instances(ids: string[]): Promise<void> {
+    return terminateInstances(this.apis, this.policy, ids, this.timeouts.terminateMs);
+  }
+  securityGroup(groupId: string): Promise<void> {
+    return deleteSecurityGroup(this.apis, this.policy, groupId, this.timeouts.securityGroupMs);
+  }
+  keyPair(keyName: string): Promise<void> {
+    return deleteKeyPair(this.apis, this.policy, keyName);
+  }
+  /** The user with its access keys and policies. */
+  iamUser(userName: string): Promise<void> {
+    return deleteIamUser(this.apis, this.policy, userName, this.timeouts.iamUserAttempts);
+  }
+}

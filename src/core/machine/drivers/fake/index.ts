@@ -6,13 +6,9 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../../atomic-file.js";
 import { checkHostAddress } from "../../flag-checks.js";
-import { fakeDescription, fakeFlags } from "./flags.js";
-import type { CreateContext, Driver, DriverFactory, FlagValues, MachineState, RemoveOptions, SshTarget } from "../../driver.js";
+import type { CreateContext, Driver, DriverFactory, FlagValues, MachineState, RemoveOptions, SshHints, SshTarget } from "../../driver.js";
 
 export const fakeFactory: DriverFactory = {
-  name: "fake",
-  description: fakeDescription,
-  flags: fakeFlags,
   async fromFlags(flags: FlagValues) {
     // Checked like the generic driver's address: the core writes it into fdock's ssh config.
     const ipAfterStart = typeof flags["fake-ip-after-start"] === "string" ? checkHostAddress("fake-ip-after-start", flags["fake-ip-after-start"]) : undefined;
@@ -36,9 +32,14 @@ interface FakeData {
 
 export class FakeDriver implements Driver {
   readonly driverName = "fake";
+  readonly sshHints: SshHints = { port: " (--fake-ip sets the address)", address: "Check --fake-ip.", keyOrUser: "", rootUser: "Connect as root" };
   constructor(private data: FakeData, private dir = "") {}
 
   async preCreateCheck(): Promise<void> {}
+
+  async plan(ctx: CreateContext): Promise<string[]> {
+    return [`would pretend to make a host at ${this.data.ip}${this.data.failCreate ? ", then fail" : ""}, with its key in ${join(ctx.dir, "id")}`];
+  }
 
   async create(ctx: CreateContext): Promise<void> {
     this.dir = ctx.dir;

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { PrecheckError } from "../../../errors.js";
-import { NotSupportedError, type CreateContext, type Driver, type FlagValues, type MachineState, type RemoveOptions, type SshTarget } from "../../driver.js";
+import { NotSupportedError, type CreateContext, type Driver, type FlagValues, type MachineState, type RemoveOptions, type SshHints, type SshTarget } from "../../driver.js";
 import { checkHostAddress, checkPort, checkText, checkUserName } from "../../flag-checks.js";
 import { userHome } from "../../paths.js";
 import { knownHostsLine, parsePin } from "../../ssh/host-key.js";
 import { writeFileAtomic } from "../../atomic-file.js";
 import { readPrivateKey } from "../../ssh/key-file.js";
-import { GENERIC_DRIVER } from "./flags.js";
+import { GENERIC_DRIVER } from "./entry.js";
 
 export interface GenericOptions {
   ipAddress: string;
@@ -17,7 +17,6 @@ export interface GenericOptions {
   /** The key as given; after create, the copy in the machine's folder is used. */
   sshKeySource: string;
   hostKey?: string;
-  dryRun?: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : Array.isArray(v) ? str(v.at(-1)) : undefined);
@@ -38,12 +37,18 @@ export function genericOptionsFromFlags(flags: FlagValues, env: NodeJS.ProcessEn
     checkText("generic-ssh-host-key", hostKey, "the host key on one line, or its SHA256 fingerprint");
     parsePin(hostKey); // a clear error now, not after create
   }
-  return { ipAddress: ip, sshUser, sshPort: port, sshKeySource: key, hostKey, dryRun: flags["dry-run"] === true };
+  return { ipAddress: ip, sshUser, sshPort: port, sshKeySource: key, hostKey };
 }
 
 /** An existing server: create adopts it (copies the key), remove forgets it; nothing remote changes. */
 export class GenericDriver implements Driver {
   readonly driverName = GENERIC_DRIVER;
+  readonly sshHints: SshHints = {
+    port: " (--generic-ssh-port)",
+    address: "Check --generic-ip-address.",
+    keyOrUser: ", or give the right one with --generic-ssh-key / --generic-ssh-user",
+    rootUser: "Connect as root (--generic-ssh-user root)",
+  };
   private keyPath: string;
 
   constructor(private readonly opts: GenericOptions, private dir?: string) {
@@ -67,11 +72,11 @@ export class GenericDriver implements Driver {
     readPrivateKey(this.opts.sshKeySource); // exists, 0600, parses, no passphrase
   }
 
+  async plan(): Promise<string[]> {
+    return [`would adopt ${this.opts.sshUser}@${this.opts.ipAddress}:${this.opts.sshPort} with key ${this.opts.sshKeySource}`];
+  }
+
   async create(ctx: CreateContext): Promise<void> {
-    if (this.opts.dryRun) {
-      ctx.reporter.emit({ kind: "info", message: `would adopt ${this.opts.sshUser}@${this.opts.ipAddress}:${this.opts.sshPort} with key ${this.opts.sshKeySource}` });
-      return;
-    }
     this.dir = ctx.dir;
     const copy = join(ctx.dir, "id");
     // 0600 from the first byte and whole or absent (a copy would take the source's mode first).

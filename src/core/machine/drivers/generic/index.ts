@@ -1,10 +1,6 @@
 import type { DriverFactory } from "../../driver.js";
-import { GENERIC_DRIVER, genericDescription, genericFlags } from "./flags.js";
 
 export const genericFactory: DriverFactory = {
-  name: GENERIC_DRIVER,
-  description: genericDescription,
-  flags: genericFlags,
   async fromFlags(flags, env) {
     const { GenericDriver, genericOptionsFromFlags } = await import("./driver.js");
     return new GenericDriver(genericOptionsFromFlags(flags, env));

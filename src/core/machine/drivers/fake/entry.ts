@@ -1,4 +1,6 @@
+/** The fake driver's registry entry (hidden from help: it is for fdock's own tests). */
 import type { DriverFlag } from "../../driver.js";
+import type { DriverEntry } from "../index.js";
 
 export const fakeDescription = "No host at all: for fdock's own tests";
 
@@ -7,3 +9,11 @@ export const fakeFlags: DriverFlag[] = [
   { name: "fake-fail-create", description: "fail after making the (pretend) host", takesValue: false },
   { name: "fake-ip-after-start", description: "the address it reports after a start (a cloud host's new public IP)", takesValue: true },
 ];
+
+export const fakeEntry: DriverEntry = {
+  name: "fake",
+  description: fakeDescription,
+  flags: fakeFlags,
+  hidden: true,
+  load: async () => (await import("./index.js")).fakeFactory,
+};

@@ -1,5 +1,6 @@
-/** The generic driver's flags, under docker-machine's names. Imports nothing heavy. */
+/** The generic driver's registry entry: its flags, under docker-machine's names. Imports nothing heavy. */
 import type { DriverFlag } from "../../driver.js";
+import type { DriverEntry } from "../index.js";
 
 export const GENERIC_DRIVER = "generic";
 
@@ -12,3 +13,10 @@ export const genericFlags: DriverFlag[] = [
   { name: "generic-ssh-port", description: "SSH port", takesValue: true, defaultValue: "22" },
   { name: "generic-ssh-host-key", description: "The server's host key to pin: a key or known_hosts line (ssh-keyscan's output) or a SHA256:… fingerprint (default: pin the key first seen, and show its fingerprint)", takesValue: true },
 ];
+
+export const genericEntry: DriverEntry = {
+  name: GENERIC_DRIVER,
+  description: genericDescription,
+  flags: genericFlags,
+  load: async () => (await import("./index.js")).genericFactory,
+};

@@ -1,8 +1,9 @@
 /**
- * The amazonec2 driver's flags, under docker-machine's names. This module imports no AWS SDK:
+ * The amazonec2 driver's registry entry: its flags, under docker-machine's names. This module imports no AWS SDK:
  * `fdock --help` and flag parsing must stay light; the driver itself is loaded on demand.
  */
 import type { DriverFlag } from "../../driver.js";
+import type { DriverEntry } from "../index.js";
 
 export const AMAZONEC2_DRIVER = "amazonec2";
 
@@ -24,3 +25,10 @@ export const amazonec2Flags: DriverFlag[] = [
   { name: "amazonec2-iam-user", description: "Name of the machine's IAM user (default: fdock-NAME)", takesValue: true },
   { name: "amazonec2-profile", description: "AWS shared config profile (default: AWS_PROFILE or the default profile)", takesValue: true },
 ];
+
+export const amazonec2Entry: DriverEntry = {
+  name: AMAZONEC2_DRIVER,
+  description: amazonec2Description,
+  flags: amazonec2Flags,
+  load: async () => (await import("./factory.js")).amazonec2Factory,
+};
