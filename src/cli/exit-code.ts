@@ -10,7 +10,7 @@ export async function exitCodeOf(g: GlobalOptions, fn: () => Promise<number | vo
   try {
     return (await fn()) ?? 0;
   } catch (e) {
-    const { reportError } = await import("./errors.js");
+    const { reportError } = await import("./report-error.js");
     return reportError(e, process.stderr, g.verbose);
   }
 }
