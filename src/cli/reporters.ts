@@ -134,3 +134,8 @@ export async function makeReporter(opts: { json: boolean; verbose: boolean }): P
   if (tty) return new ListrReporter(await import("listr2"), process.stderr, opts.verbose);
   return new LineReporter(process.stderr, opts.verbose);
 }
+
+/** Where the build and compose output goes: the reporter with --verbose, nowhere without. */
+export function outputSink(opts: { verbose: boolean }, reporter: Reporter): ((text: string) => void) | undefined {
+  return opts.verbose ? (text) => reporter.emit({ kind: "output", text }) : undefined;
+}

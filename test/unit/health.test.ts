@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
-import { reportError } from "../../src/cli/errors.js";
+import { reportError } from "../../src/cli/report-error.js";
 import { HealthCheckError } from "../../src/core/errors.js";
 import { explainServeFailure } from "../../src/core/stack/failures.js";
 import { HttpWaitTimeout, waitForHttp } from "../../src/core/stack/http-check.js";

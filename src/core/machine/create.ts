@@ -3,7 +3,7 @@ import { step, type Reporter } from "../events.js";
 import { ensureContext } from "./docker-context.js";
 import { DEFAULT_SSH_TIMEOUT_SECONDS, type CoreOptions, type FlagValues } from "./driver.js";
 import { withMachineLock } from "./lock.js";
-import { driverEntry } from "./drivers/index.js";
+import { driverEntry } from "./drivers/lookup.js";
 import { connectMachine, syncSshConfig, type Machine } from "./machine.js";
 import { validateMachineName } from "./names.js";
 import { provision } from "./provision/provision.js";

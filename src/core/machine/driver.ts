@@ -116,3 +116,17 @@ export interface DriverFactory {
   /** The driver of a stored machine, from its config.json driver data and its folder. */
   load(data: Record<string, unknown>, dir: string, env: NodeJS.ProcessEnv): Promise<Driver>;
 }
+
+/**
+ * A driver's entry in the registry (drivers/index.ts): what `machine create --help` and flag
+ * parsing need (description, flags; no SDK) and a loader that imports the driver on demand.
+ */
+export interface DriverEntry {
+  name: string;
+  description: string;
+  flags: DriverFlag[];
+  /** Left out of help (the fake driver, for tests). */
+  hidden?: boolean;
+  /** Imports the driver's code (it may bring an SDK). */
+  load(): Promise<DriverFactory>;
+}

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { Driver, MachineState } from "./driver.js";
-import { driverEntry } from "./drivers/index.js";
+import { driverEntry } from "./drivers/lookup.js";
 import { sshAlias } from "./paths.js";
 import { connectSsh, waitForSsh, type HostKeyPolicy, type SshSession } from "./ssh/client.js";
 import { fingerprint, parsePin, readKnownHost, writeKnownHost, type HostKeyPin } from "./ssh/host-key.js";

@@ -15,7 +15,7 @@ import { AwsSession } from "./aws-session.js";
 import { EC2_STATES, type Amazonec2Data, type Amazonec2Deps } from "./driver-data.js";
 import { runSteps } from "./create-step.js";
 import { PRIVATE_KEY_FILE, describeInstance, readConsoleHostKey } from "./create-steps.js";
-import { AMAZONEC2_DRIVER } from "./entry.js";
+import { AMAZONEC2_DRIVER } from "./name.js";
 import { machineSteps } from "./machine-steps.js";
 import type { Amazonec2Options } from "./options.js";
 import { planLines } from "./plan.js";

@@ -2,10 +2,10 @@
  * The amazonec2 driver's registry entry: its flags, under docker-machine's names. This module imports no AWS SDK:
  * `fdock --help` and flag parsing must stay light; the driver itself is loaded on demand.
  */
-import type { DriverFlag } from "../../driver.js";
-import type { DriverEntry } from "../index.js";
+import type { DriverEntry, DriverFlag } from "../../driver.js";
+import { AMAZONEC2_DRIVER } from "./name.js";
 
-export const AMAZONEC2_DRIVER = "amazonec2";
+
 
 export const amazonec2Description =
   "An EC2 instance with Docker, its own IAM user, key pair and security group (credentials from the AWS SDK chain)";

@@ -1,6 +1,6 @@
 /** The fake driver's registry entry (hidden from help: it is for fdock's own tests). */
-import type { DriverFlag } from "../../driver.js";
-import type { DriverEntry } from "../index.js";
+import type { DriverEntry, DriverFlag } from "../../driver.js";
+
 
 export const fakeDescription = "No host at all: for fdock's own tests";
 

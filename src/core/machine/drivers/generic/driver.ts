@@ -8,7 +8,7 @@ import { userHome } from "../../paths.js";
 import { knownHostsLine, parsePin } from "../../ssh/host-key.js";
 import { writeFileAtomic } from "../../atomic-file.js";
 import { readPrivateKey } from "../../ssh/key-file.js";
-import { GENERIC_DRIVER } from "./entry.js";
+import { GENERIC_DRIVER } from "./name.js";
 
 export interface GenericOptions {
   ipAddress: string;

@@ -1,8 +1,8 @@
 /** The generic driver's registry entry: its flags, under docker-machine's names. Imports nothing heavy. */
-import type { DriverFlag } from "../../driver.js";
-import type { DriverEntry } from "../index.js";
+import type { DriverEntry, DriverFlag } from "../../driver.js";
+import { GENERIC_DRIVER } from "./name.js";
 
-export const GENERIC_DRIVER = "generic";
+
 
 export const genericDescription = "An existing server you can already reach over SSH (any VPS, a university VM, a box under the desk)";
 

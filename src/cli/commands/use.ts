@@ -1,0 +1,29 @@
+/** `fdock use`: the persistent Docker context (every shell) to a machine, or back with --default. */
+import type { Command } from "commander";
+import { action } from "../command-action.js";
+import { withReporter } from "../exit-code.js";
+import type { GlobalOptions, Options } from "../options.js";
+import { out } from "../output.js";
+
+export function registerUse(program: Command): void {
+  program.command("use").description("switch the persistent Docker context (every shell) to a machine, or back with --default")
+    .argument("[name]").option("--default", "back to the local engine", false)
+    .addHelpText("after", "\nExamples:\n  fdock use web\n  fdock use --default")
+    .action(action(runUse));
+}
+
+async function runUse(g: GlobalOptions, name: string | undefined, opts: Options): Promise<number> {
+  const { UserError } = await import("../../core/errors.js");
+  const { useMachine } = await import("../../core/machine/use.js");
+  return withReporter(g, async () => {
+    if (opts.default) {
+      if (name) throw new UserError("Give a machine name or --default, not both.");
+      await useMachine(null, process.env);
+      return out("Docker now uses the local engine (context default) in every shell.\n");
+    }
+    if (!name) throw new UserError("Which machine? `fdock use NAME`, or `fdock use --default` for the local engine.", "`fdock machine ls` lists them.");
+    const { context, shadowedBy } = await useMachine(name, process.env);
+    out(`Docker now uses machine ${name} (context ${context}) in every shell; \`fdock use --default\` switches back.\n`);
+    if (shadowedBy.length) process.stderr.write(`warning: ${shadowedBy.join(", ")} set in this shell override it here: eval "$(fdock env -u)"${process.env.DOCKER_HOST ? " and unset DOCKER_HOST" : ""}\n`);
+  });
+}

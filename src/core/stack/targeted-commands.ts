@@ -1,0 +1,75 @@
+/**
+ * The stack commands as the CLI runs them: each picks its engine (engine-target.ts) and then
+ * acts there. One function per command, so the CLI only parses, calls one and renders.
+ */
+import type { Reporter } from "../events.js";
+import type { ComposeProject, PsEntry } from "./compose-project.js";
+import { deployOptions, engineTarget, type RemoteChoice } from "./engine-target.js";
+import type { Release } from "./releases.js";
+import type { RollbackResult } from "./rollback.js";
+import type { UpResult } from "./up.js";
+
+export interface OnEngine {
+  dir: string;
+  remote: RemoteChoice;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `fdock build`: the images, on the local engine. */
+export async function buildHere(req: { dir: string; env: NodeJS.ProcessEnv; onOutput?: (text: string) => void }, reporter: Reporter): Promise<void> {
+  await engineTarget(undefined, req.env);
+  const { build } = await import("./build.js");
+  await build({ dir: req.dir, mode: "production", publishHost: "127.0.0.1", onOutput: req.onOutput }, reporter);
+}
+
+/** `fdock up`: deploy here, or on a machine (announced first). */
+export async function deploy(req: OnEngine & { production: boolean; port?: number; onOutput?: (text: string) => void }, reporter: Reporter, signal: AbortSignal): Promise<UpResult> {
+  const target = await engineTarget(req.remote, req.env);
+  if (target) reporter.emit({ kind: "info", message: `deploying to machine ${target.name} (${target.host})` });
+  const { up } = await import("./up.js");
+  return up(deployOptions(target, req), reporter, target?.docker, signal);
+}
+
+/** `fdock rollback`: the production stack back to a release (default: the one before the current one). */
+export async function rollBackTo(release: string | undefined, req: OnEngine & { port?: number }, reporter: Reporter, signal: AbortSignal): Promise<RollbackResult> {
+  const target = await engineTarget(req.remote, req.env);
+  const { rollback } = await import("./rollback.js");
+  return rollback(deployOptions(target, { dir: req.dir, production: true, port: req.port }), reporter, release, target?.docker, signal);
+}
+
+/** `fdock releases`: newest first. */
+export async function releasesOn(req: OnEngine): Promise<Release[]> {
+  const target = await engineTarget(req.remote, req.env);
+  const { releasesOf } = await import("./releases.js");
+  return releasesOf(req.dir, target?.env ?? req.env, target?.docker);
+}
+
+/**
+ * `fdock down`: stops the stack; with volumes, deletes the data once the user said yes (yes, or
+ * confirm where someone can answer). False when nothing was removed.
+ */
+export async function downOn(req: OnEngine & { volumes: boolean; yes: boolean; confirm?: (question: string) => Promise<boolean> }, reporter: Reporter): Promise<boolean> {
+  const target = await engineTarget(req.remote, req.env);
+  const { downStack } = await import("./down.js");
+  const where = target ? { env: target.env, dockerArgs: target.dockerArgs } : {};
+  return downStack(req.dir, { volumes: req.volumes, yes: req.yes, confirm: req.confirm, ...where }, reporter, target?.docker);
+}
+
+/** The compose project of the last `fdock up` on the chosen engine. */
+async function composeOn(req: OnEngine, onOutput?: (text: string) => void): Promise<ComposeProject> {
+  const target = await engineTarget(req.remote, req.env);
+  const { existingCompose } = await import("./down.js");
+  return existingCompose(req.dir, target ? { env: target.env, dockerArgs: target.dockerArgs, onOutput } : { onOutput });
+}
+
+/** `fdock ps`: the app's containers. */
+export async function containersOn(req: OnEngine): Promise<PsEntry[]> {
+  const { ps } = await import("./down.js");
+  return ps(await composeOn(req));
+}
+
+/** `fdock logs`: the services' logs (default: gunicorn and nginx), written to onOutput as they come. */
+export async function logsOn(req: OnEngine & { services: string[]; follow: boolean; tail?: number }, onOutput: (text: string) => void): Promise<void> {
+  const compose = await composeOn(req, onOutput);
+  await compose.logs(req.services.length ? req.services : ["gunicorn", "nginx"], { follow: req.follow, tail: req.tail });
+}
