@@ -1,5 +1,3 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { renderCompose } from "./compose.js";
@@ -8,10 +6,15 @@ import { BUNDLED_REQUIREMENTS, renderBundledRequirements, renderGunicornDockerfi
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "./nginx-image.js";
 import { renderNginxMainConf } from "./nginx-main.js";
 import { renderFrontConf, renderFrontDockerfile, renderFrontDockerignore, renderFrontUpstream } from "./front.js";
-import { BUNDLE_DIR, type Bundle, type Target } from "./target.js";
+import { COMPOSE_FILE } from "./layout.js";
+import type { Target } from "./target.js";
 import { readAsset } from "./templates.js";
 
-export const COMPOSE_FILE = "compose.yaml";
+/** The files fdock generates for a project, by name in the bundle folder (BUNDLE_DIR). */
+export type Bundle = Record<string, string>;
+
+// compose-project.ts and the tests import it from here.
+export { COMPOSE_FILE };
 
 /** Everything fdock generates for a project on a target, by file name. Pure. */
 export function renderBundle(project: Project, plan: WorkerPlan, target: Target): Bundle {
@@ -42,19 +45,4 @@ export function renderBundle(project: Project, plan: WorkerPlan, target: Target)
   const requirements = renderBundledRequirements(project);
   if (requirements) bundle[BUNDLED_REQUIREMENTS] = requirements;
   return bundle;
-}
-
-export function bundleDir(projectDir: string): string {
-  return join(projectDir, BUNDLE_DIR);
-}
-
-/** Writes the bundle to <project>/.fdock, replacing what an earlier run left there. */
-export function writeBundle(projectDir: string, bundle: Bundle): string {
-  const dir = bundleDir(projectDir);
-  mkdirSync(dir, { recursive: true });
-  for (const stale of readdirSync(dir)) {
-    if (!(stale in bundle)) rmSync(join(dir, stale), { recursive: true, force: true });
-  }
-  for (const [name, text] of Object.entries(bundle)) writeFileSync(join(dir, name), text);
-  return join(dir, COMPOSE_FILE);
 }

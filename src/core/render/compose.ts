@@ -5,7 +5,8 @@ import type { WorkerPlan } from "../project/workers.js";
 import { fitServicesToEngine } from "./engine-compat.js";
 import { STATIC_ROOT } from "./nginx-image.js";
 import { nginxLimits } from "./nginx-main.js";
-import { BUNDLE_DIR, type Target } from "./target.js";
+import { BUNDLE_DIR } from "./layout.js";
+import type { Target } from "./target.js";
 import { readAsset } from "./templates.js";
 
 type Service = Record<string, unknown>;
