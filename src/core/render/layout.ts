@@ -28,6 +28,9 @@ export const NGINX_UPSTREAM_FILE = "/etc/nginx/fdock/upstream.conf";
 /** The front's upstream servers inside its container (a redeploy rewrites it). */
 export const FRONT_UPSTREAM_FILE = "/etc/nginx/fdock/front-upstream.conf";
 
+/** The front's listen backlog, and the somaxconn compose gives its container to match. */
+export const FRONT_BACKLOG = 4096;
+
 /** Labels Docker Compose puts on the containers and images it creates. */
 export const COMPOSE_LABELS = {
   project: "com.docker.compose.project",
@@ -62,4 +65,5 @@ export const LAYOUT_VALUES = {
   static_root: STATIC_ROOT,
   nginx_upstream_file: NGINX_UPSTREAM_FILE,
   front_upstream_file: FRONT_UPSTREAM_FILE,
+  front_backlog: FRONT_BACKLOG,
 } as const;

@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FRONT_UPSTREAM_FILE, renderFrontUpstream } from "../render/front.js";
-import { NGINX_UPSTREAM_FILE, renderNginxUpstream } from "../render/nginx-image.js";
+import { renderFrontUpstream } from "../render/front.js";
+import { FRONT_UPSTREAM_FILE, NGINX_UPSTREAM_FILE } from "../render/layout.js";
+import { renderNginxUpstream } from "../render/nginx-image.js";
 import type { Stack } from "./prepare.js";
 import { runningContainers } from "./start.js";
 import { pointUpstream, upstreamNames } from "./upstreams.js";
