@@ -3,10 +3,10 @@ import { healthRule } from "../project/health.js";
 import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { fitServicesToEngine } from "./engine-compat.js";
-import { STATIC_ROOT } from "./nginx-image.js";
 import { nginxLimits } from "./nginx-main.js";
-import { BUNDLE_DIR, type Target } from "./target.js";
-import { readAsset } from "./templates.js";
+import { APP_DIR, BUNDLE_DIR, FRONT_BACKLOG, HTTP_PORT, imageRepo, type ImageService, STATIC_ROOT, volumeName } from "./layout.js";
+import type { Target } from "./target.js";
+import { renderTemplate } from "./templates.js";
 
 type Service = Record<string, unknown>;
 interface ComposeFile {
@@ -19,13 +19,9 @@ interface ComposeFile {
 /** Paths in the compose file are relative to .fdock/, where it is written. */
 const PROJECT_ROOT = "..";
 
-export function imageName(project: Project, service: "gunicorn" | "nginx" | "front"): string {
-  return `fdock-${project.config.name}-${service}:latest`;
-}
-
-/** Volume name for a persistent path: "instance" -> "data-instance", "var/uploads" -> "data-var-uploads". */
-export function volumeName(path: string): string {
-  return "data-" + path.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+/** The image compose builds for a service: its repository, tagged latest. */
+export function imageName(project: Project, service: ImageService): string {
+  return `${imageRepo(project.config.name, service)}:latest`;
 }
 
 export function gunicornEnvironment(project: Project, plan: WorkerPlan, target: Target): Record<string, string> {
@@ -48,17 +44,17 @@ export function gunicornEnvironment(project: Project, plan: WorkerPlan, target: 
 function publishSpec(target: Target): string {
   const { host, port } = target.publish;
   const hostPort = port === 0 ? "" : String(port);
-  return host ? `${host}:${hostPort}:80` : port === 0 ? "80" : `${hostPort}:80`;
+  return host ? `${host}:${hostPort}:${HTTP_PORT}` : port === 0 ? String(HTTP_PORT) : `${hostPort}:${HTTP_PORT}`;
 }
 
 /** The compose file for a project on a target: a pure function of both. */
 export function renderCompose(project: Project, plan: WorkerPlan, target: Target): string {
   const { config } = project;
-  const compose = parse(readAsset("compose/topology.yaml")) as ComposeFile;
+  const compose = parse(renderTemplate("compose/topology.yaml.tmpl")) as ComposeFile;
   const dev = target.mode === "development";
   // In development the persistent paths are the project's own folders inside the mounted source
   // (as `flask run` uses them), written by the user; production keeps them on named volumes.
-  const persistentMounts = dev ? [] : config.persistent.map((p) => `${volumeName(p)}:/app/${p}`);
+  const persistentMounts = dev ? [] : config.persistent.map((p) => `${volumeName(p)}:${APP_DIR}/${p}`);
   const user = dev && target.devUser ? { user: target.devUser } : {};
   const envFile = config.env_file ? { env_file: [`${PROJECT_ROOT}/${config.env_file}`] } : {};
 
@@ -76,7 +72,7 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
     // gunicorn's graceful stop lets requests run up to the worker timeout: do not kill it sooner.
     stop_grace_period: `${plan.timeout + 5}s`,
   });
-  const gunicornVolumes = [...(dev ? [`${PROJECT_ROOT}:/app`] : []), ...persistentMounts];
+  const gunicornVolumes = [...(dev ? [`${PROJECT_ROOT}:${APP_DIR}`] : []), ...persistentMounts];
   if (gunicornVolumes.length) gunicorn.volumes = gunicornVolumes;
 
   const nginx = compose.services.nginx!;
@@ -98,8 +94,8 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
       image: imageName(project, "front"),
       build: { context: ".", dockerfile: "front.Dockerfile", args: { NGINX_IMAGE: config.images.nginx } },
       ports: [publishSpec(target)],
-      // front.conf's `listen ... backlog=4096`: every client arrives here first.
-      sysctls: { "net.core.somaxconn": 4096 },
+      // front.conf's `listen ... backlog=`: every client arrives here first.
+      sysctls: { "net.core.somaxconn": FRONT_BACKLOG },
     });
   }
   if (dev && config.static) nginx.volumes = [`${PROJECT_ROOT}/${config.static.folder}:${STATIC_ROOT}:ro`];

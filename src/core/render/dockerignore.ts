@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 import type { Project } from "../project/model.js";
 import { matchesPathOrParent } from "./ignore-match.js";
-import { fill, readAsset } from "./templates.js";
+import { readAsset, renderTemplate } from "./templates.js";
 
 /** .env files, version control, virtualenvs, caches: excluded last, so no "!" re-includes them. */
 export function neverPatterns(project: Project): string[] {
@@ -27,7 +27,7 @@ function projectSection(patterns: readonly string[]): string {
 
 export function renderGunicornDockerignore(project: Project): string {
   const req = project.requirements;
-  return fill(readAsset("images/gunicorn/dockerignore.tmpl"), {
+  return renderTemplate("images/gunicorn/dockerignore.tmpl", {
     project_patterns: projectSection(project.ignorePatterns ?? []),
     never_patterns: neverPatterns(project).join("\n"),
     // The dependency file the Dockerfile copies, whatever the project's patterns said.
@@ -43,7 +43,7 @@ export function renderGunicornDockerignore(project: Project): string {
 export function renderNginxDockerignore(project: Project): string {
   const folder = project.config.static ? cleanPath(project.config.static.folder) : null;
   const patterns = (project.ignorePatterns ?? []).filter((p) => p.startsWith("!") || folder === null || !matchesPathOrParent(p, folder));
-  return fill(readAsset("images/nginx/dockerignore.tmpl"), {
+  return renderTemplate("images/nginx/dockerignore.tmpl", {
     static_folder: folder ? `!${folder}` : "",
     project_patterns: folder ? projectSection(patterns) : "",
     never_patterns: neverPatterns(project).join("\n"),

@@ -1,27 +1,21 @@
 import type { ProjectConfig } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
-import { nginxLimits } from "./nginx-main.js";
+import { nginxLimits, UPSTREAM_KEEPALIVE } from "./nginx-main.js";
 import type { Target } from "./target.js";
-import { fill, readAsset } from "./templates.js";
+import { renderFragment, renderTemplate } from "./templates.js";
 
-export const STATIC_ROOT = "/usr/share/nginx/fdock-static";
-
+/**
+ * The static folder's location block, or "". Its template starts with a blank line and ends with
+ * a newline, so that the block stands apart from its neighbours only when it is there.
+ */
 function staticLocation(config: ProjectConfig, target: Target): string {
   if (!config.static) return "";
-  const url = config.static.url.replace(/\/+$/, "");
-  const caching =
-    target.mode === "development"
-      ? "        expires off;\n        add_header Cache-Control \"no-cache\";"
-      : "        expires 7d;\n        add_header Cache-Control \"public\";";
-  return [
-    "",
-    "    # Static files straight from nginx: gunicorn never sees these requests.",
-    `    location ${url}/ {`,
-    `        alias ${STATIC_ROOT}/;`,
-    caching,
-    "    }",
-    "",
-  ].join("\n");
+  const dev = target.mode === "development";
+  return renderTemplate("images/nginx/static-location.conf.tmpl", {
+    url: config.static.url.replace(/\/+$/, ""),
+    expires: dev ? "off" : "7d",
+    cache_control: dev ? "no-cache" : "public",
+  });
 }
 
 /**
@@ -33,25 +27,20 @@ function defaultListen(plan: WorkerPlan): string {
   return `default_server backlog=${nginxLimits(plan).clients}`;
 }
 
+/**
+ * With server names: a catch-all server that answers no other host name, then (redirect_www) a
+ * server per name that redirects www.<name> to it; each block followed by a blank line.
+ */
 function extraServers(config: ProjectConfig, plan: WorkerPlan): string {
   const names = config.server.names;
   if (names.length === 0) return "";
-  const blocks = [
-    "",
-    "# Requests for any other host name get no answer at all.",
-    "server {",
-    `    listen 80 ${defaultListen(plan)};`,
-    "    server_name _;",
-    "    server_tokens off;",
-    "    return 444;",
-    "}",
-  ];
+  const blocks = [renderFragment("images/nginx/catch-all-server.conf.tmpl", { listen_flags: defaultListen(plan) })];
   if (config.server.redirect_www) {
     for (const name of names.filter((n) => !n.startsWith("www.") && !n.startsWith("*."))) {
-      blocks.push("", `server {`, `    listen 80;`, `    server_name www.${name};`, `    server_tokens off;`, `    return 301 $scheme://${name}$request_uri;`, `}`);
+      blocks.push(renderFragment("images/nginx/www-redirect-server.conf.tmpl", { name }));
     }
   }
-  return blocks.join("\n");
+  return blocks.join("\n\n") + "\n";
 }
 
 /**
@@ -59,20 +48,20 @@ function extraServers(config: ProjectConfig, plan: WorkerPlan): string {
  * only from private (Docker network) addresses. A client's own X-Forwarded-For is still not.
  */
 function realIp(target: Target): string {
-  if (target.mode !== "production") return "";
-  return [
-    "    # Behind fdock's front (the only container that reaches this one): the client's address",
-    "    # is its X-Real-IP, believed from Docker's private ranges only.",
-    ...["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((range) => `    set_real_ip_from ${range};`),
-    "    real_ip_header X-Real-IP;",
-  ].join("\n");
+  return target.mode === "production" ? renderFragment("images/nginx/real-ip.conf.tmpl") : "";
 }
 
+/** gthread and gevent workers keep upstream connections open for nginx to reuse; sync ones do not. */
+function upstreamKeepalive(plan: WorkerPlan): string {
+  return plan.workerClass === "sync" ? "" : renderFragment("images/nginx/upstream-keepalive.conf.tmpl", { keepalive: UPSTREAM_KEEPALIVE });
+}
+
+/** The app nginx's server configuration (conf.d/default.conf). */
 export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
   const sync = plan.workerClass === "sync";
-  return fill(readAsset("images/nginx/default.conf.tmpl"), {
+  return renderTemplate("images/nginx/default.conf.tmpl", {
     real_ip: realIp(target),
-    upstream_keepalive: sync ? "" : "    # gthread and gevent workers keep connections open: reuse them. Idle ones close after 1 s,\n    # before gunicorn's 2 s, and so that a stopping gevent worker (which waits for them) stops soon.\n    keepalive 32;\n    keepalive_timeout 1s;",
+    upstream_keepalive: upstreamKeepalive(plan),
     extra_servers: extraServers(config, plan),
     listen_flags: config.server.names.length ? "" : ` ${defaultListen(plan)}`,
     server_names: config.server.names.length ? config.server.names.join(" ") : "_",
@@ -87,18 +76,16 @@ export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target:
 }
 
 export function renderNginxDockerfile(config: ProjectConfig): string {
-  return fill(readAsset("images/nginx/Dockerfile.tmpl"), {
+  return renderTemplate("images/nginx/Dockerfile.tmpl", {
     nginx_image: config.images.nginx,
-    static_steps: config.static ? `COPY ${config.static.folder} ${STATIC_ROOT}/` : "",
+    static_steps: config.static ? renderFragment("images/nginx/static-copy.tmpl", { folder: config.static.folder }) : "",
   });
 }
 
 /**
- * The servers of nginx's upstream, a file of its own so that a redeploy can point nginx at one
- * container's address and back (src/core/stack/start.ts) without rebuilding the image.
+ * The servers of the app nginx's upstream (NGINX_UPSTREAM_FILE): the gunicorn service by name,
+ * or one gunicorn container during a redeploy.
  */
-export const NGINX_UPSTREAM_FILE = "/etc/nginx/fdock/upstream.conf";
-
 export function renderNginxUpstream(host = "gunicorn"): string {
-  return `server ${host}:8000 fail_timeout=0;\n`;
+  return renderTemplate("images/nginx/upstream.conf.tmpl", { host });
 }

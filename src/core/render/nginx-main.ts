@@ -1,5 +1,5 @@
 import type { WorkerPlan } from "../project/workers.js";
-import { fill, readAsset } from "./templates.js";
+import { renderTemplate } from "./templates.js";
 
 /**
  * Clients each nginx worker process is sized for at least. Connections are not spread evenly over
@@ -49,7 +49,7 @@ export function nginxLimits(plan: WorkerPlan): NginxLimits {
 export function renderNginxMainConf(plan: WorkerPlan): string {
   const limits = nginxLimits(plan);
   const capacity = gunicornCapacity(plan);
-  return fill(readAsset("images/nginx/nginx.conf.tmpl"), {
+  return renderTemplate("images/nginx/nginx.conf.tmpl", {
     worker_connections: limits.workerConnections,
     worker_rlimit_nofile: limits.nofile,
     connections_reason: `${limits.clients} clients per worker (gunicorn holds ${capacity} requests at once: ${plan.workers} ${plan.workerClass} workers), each a client and an upstream connection${plan.workerClass === "sync" ? "" : `, + ${UPSTREAM_KEEPALIVE} idle upstream`}.`,

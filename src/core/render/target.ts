@@ -16,8 +16,3 @@ export interface Target {
   /** What the engine's version allows; absent: a current engine (CURRENT_ENGINE). */
   engine?: EngineCapabilities;
 }
-
-/** Files fdock writes under the project's .fdock/ folder, by name. */
-export type Bundle = Record<string, string>;
-
-export const BUNDLE_DIR = ".fdock";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { LAYOUT_VALUES } from "./layout.js";
 
 /** The package root (holds images/ and compose/), from src/core/render or dist/core/render. */
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -32,4 +33,17 @@ export function fill(template: string, values: Record<string, string | number>):
       return value === "" ? "" : line.replace(`{{${key}}}`, value);
     })
     .replace(/\{\{(\w+)\}\}/g, (_, key: string) => valueOf(key));
+}
+
+/** A template shipped with fdock, filled with the layout (LAYOUT_VALUES) and `values`. */
+export function renderTemplate(path: string, values: Record<string, string | number> = {}): string {
+  return fill(readAsset(path), { ...LAYOUT_VALUES, ...values });
+}
+
+/**
+ * A fragment template, for a placeholder alone on its line in another template: filled, without
+ * the file's final newline (the placeholder's line ends it).
+ */
+export function renderFragment(path: string, values: Record<string, string | number> = {}): string {
+  return renderTemplate(path, values).replace(/\n$/, "");
 }

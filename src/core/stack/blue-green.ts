@@ -2,8 +2,9 @@ import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HealthCheckError, UserError } from "../errors.js";
 import { healthRule } from "../project/health.js";
-import { FRONT_UPSTREAM_FILE, renderFrontUpstream } from "../render/front.js";
-import { NGINX_UPSTREAM_FILE, renderNginxUpstream } from "../render/nginx-image.js";
+import { renderFrontUpstream } from "../render/front.js";
+import { COMPOSE_LABELS, FRONT_UPSTREAM_FILE, NGINX_UPSTREAM_FILE } from "../render/layout.js";
+import { renderNginxUpstream } from "../render/nginx-image.js";
 import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
 import { isPortConflict, portTakenError, workerTraceback } from "./failures.js";
 import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
@@ -119,7 +120,7 @@ async function startBeside(stack: Stack, service: "gunicorn" | "nginx", old: Con
   } finally {
     started.push(...(await runningContainers(stack, service, true)).filter((c) => c.Id !== old.Id));
   }
-  const fresh = started.find((c) => c.Labels["com.docker.compose.service"] === service && isRunning(c));
+  const fresh = started.find((c) => c.Labels[COMPOSE_LABELS.service] === service && isRunning(c));
   if (!fresh) throw new Error(`compose started no second ${service} container`);
   return fresh;
 }
@@ -144,7 +145,7 @@ async function explainNewVersion(stack: Stack, e: unknown, started: Container[])
       (e as Error).message,
     );
   }
-  const service = started.some((c) => c.Labels["com.docker.compose.service"] === "nginx") ? "nginx" : "gunicorn";
+  const service = started.some((c) => c.Labels[COMPOSE_LABELS.service] === "nginx") ? "nginx" : "gunicorn";
   const logs = stripAnsi(await stack.compose.logs([service], { tail: 400 }).catch(() => ""));
   // Only the new container's lines: compose prefixes each with its service-number name.
   const prefixes = started.map((c) => nameOf(c).replace(`${stack.project.config.name}-`, ""));

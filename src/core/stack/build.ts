@@ -3,7 +3,7 @@ import { loadProject } from "../project/config-file.js";
 import { planWorkersFor } from "../project/workers.js";
 import { renderCompose } from "../render/compose.js";
 import { explainBuildFailure } from "./failures.js";
-import { invokingUser, prepareStack, type StackOptions } from "./prepare.js";
+import { invokingUser, planStack, prepareStack, type StackOptions } from "./prepare.js";
 
 /** Builds both images on the engine without starting anything. */
 export async function build(opts: StackOptions, reporter: Reporter): Promise<void> {
@@ -20,11 +20,11 @@ export async function build(opts: StackOptions, reporter: Reporter): Promise<voi
 /**
  * The compose file `fdock up` would run. With cpus given, no engine is asked: the workers are sized
  * for those CPUs and memoryBytes (not given: memory is not a limit). With only memoryBytes, the
- * engine's CPUs and that memory.
+ * engine's CPUs and that memory. Writes nothing: it only renders.
  */
 export async function renderedConfig(opts: StackOptions & { cpus?: number; memoryBytes?: number }): Promise<string> {
   if (opts.cpus === undefined) {
-    const stack = await prepareStack(opts);
+    const stack = await planStack(opts);
     if (opts.memoryBytes === undefined) return renderCompose(stack.project, stack.plan, stack.target);
     return renderCompose(stack.project, planWorkersFor(stack.project, stack.engine.cpus, opts.memoryBytes), stack.target);
   }

@@ -1,13 +1,14 @@
 import type Docker from "dockerode";
 import { hostname } from "node:os";
 import { UserError } from "../errors.js";
+import { FDOCK_LABEL_PREFIX } from "../render/layout.js";
 
 /**
  * One deploy at a time per project and engine. The lock lives on the engine itself, so it holds
  * for everyone deploying there, from this machine or another: a Docker network named for the
  * project, which the engine refuses to create twice (409). Its labels say who holds it.
  */
-const LOCK_LABEL = "dev.fdock.deploy-lock";
+const LOCK_LABEL = `${FDOCK_LABEL_PREFIX}.deploy-lock`;
 const HOLDER_HOST = `${LOCK_LABEL}.host`;
 const HOLDER_PID = `${LOCK_LABEL}.pid`;
 const SINCE = `${LOCK_LABEL}.since`;

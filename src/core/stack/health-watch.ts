@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
 import { healthHint, isHealthyStatus, type HealthRule } from "../project/health.js";
+import { COMPOSE_LABELS } from "../render/layout.js";
 
 /**
  * Watches a service's new containers while compose waits for them to become healthy, and ends
@@ -152,7 +153,7 @@ export async function waitWatchingHealth<T>(opts: WatchOptions, wait: () => Prom
 }
 
 async function lookOnce(opts: WatchOptions, before: Map<string, ContainerReading>): Promise<HealthVerdict | null> {
-  const label = [`com.docker.compose.project=${opts.project}`, `com.docker.compose.service=${opts.service}`];
+  const label = [`${COMPOSE_LABELS.project}=${opts.project}`, `${COMPOSE_LABELS.service}=${opts.service}`];
   const containers = (await opts.docker.listContainers({ all: true, filters: { label } })).filter((c) => !opts.exclude.has(c.Id));
   for (const c of containers) {
     const info = await opts.docker.getContainer(c.Id).inspect().catch(() => null);

@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FRONT_UPSTREAM_FILE, renderFrontUpstream } from "../render/front.js";
-import { NGINX_UPSTREAM_FILE, renderNginxUpstream } from "../render/nginx-image.js";
+import { renderFrontUpstream } from "../render/front.js";
+import { COMPOSE_LABELS, FRONT_UPSTREAM_FILE, NGINX_UPSTREAM_FILE } from "../render/layout.js";
+import { renderNginxUpstream } from "../render/nginx-image.js";
 import type { Stack } from "./prepare.js";
 import { runningContainers } from "./start.js";
 import { pointUpstream, upstreamNames } from "./upstreams.js";
@@ -14,7 +15,7 @@ export const isRunning = (c: Container): boolean => c.State === "running";
 
 /** Earliest created first (then by compose's container number). */
 function byAge(a: Container, b: Container): number {
-  const number = (c: Container) => Number(c.Labels["com.docker.compose.container-number"] ?? 0);
+  const number = (c: Container) => Number(c.Labels[COMPOSE_LABELS.containerNumber] ?? 0);
   return a.Created - b.Created || number(a) - number(b);
 }
 
@@ -77,7 +78,7 @@ export async function clearStrays(stack: Stack, live: Live): Promise<void> {
 export async function removeContainer(stack: Stack, c: Container, graceSeconds: number): Promise<void> {
   const container = stack.docker.getContainer(c.Id);
   if (graceSeconds > 0 && isRunning(c)) {
-    if (c.Labels["com.docker.compose.service"] === "gunicorn") {
+    if (c.Labels[COMPOSE_LABELS.service] === "gunicorn") {
       await container.stop({ t: graceSeconds }).catch(() => undefined);
     } else {
       // nginx's graceful shutdown is SIGQUIT (SIGTERM, docker stop's default, cuts requests).

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { relative } from "node:path";
 import { PrecheckError } from "../errors.js";
 import { runArgv } from "../exec.js";
+import { COMPOSE_LABELS, FDOCK_LABEL_PREFIX } from "../render/layout.js";
 
 /**
  * Which project owns a compose project name on an engine. Compose keys everything (containers,
@@ -17,7 +18,7 @@ import { runArgv } from "../exec.js";
  * laptop, a CI runner or another clone is the same project; otherwise this host and the
  * project's absolute folder.
  */
-const LABEL = "dev.fdock.owner";
+const LABEL = `${FDOCK_LABEL_PREFIX}.owner`;
 const ID = `${LABEL}.id`;
 const DIR = `${LABEL}.dir`;
 const HOST = `${LABEL}.host`;
@@ -103,7 +104,7 @@ export function ownershipError(project: string, owner: Owner, ours: ProjectIdent
 
 /** Whether anything of the compose project is on the engine: containers, or volumes (the app's data). */
 async function stackExists(docker: Docker, project: string): Promise<boolean> {
-  const filters = { label: [`com.docker.compose.project=${project}`] };
+  const filters = { label: [`${COMPOSE_LABELS.project}=${project}`] };
   const containers = await docker.listContainers({ all: true, filters });
   if (containers.length) return true;
   const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];

@@ -2,7 +2,8 @@ import type Docker from "dockerode";
 import { loadProject } from "../project/config-file.js";
 import type { Project } from "../project/model.js";
 import { planWorkersFor, type WorkerPlan } from "../project/workers.js";
-import { bundleDir, renderBundle, writeBundle } from "../render/bundle.js";
+import { renderBundle } from "../render/bundle.js";
+import { bundleDir, writeBundle } from "./bundle-files.js";
 import type { Target } from "../render/target.js";
 import { connectEngine, engineFacts, type EngineFacts } from "../engine/engine.js";
 import { ComposeProject } from "./compose-project.js";
@@ -33,18 +34,22 @@ export function invokingUser(): string | undefined {
   return process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : undefined;
 }
 
-/** A project rendered for one engine, ready for compose. */
-export interface Stack {
+/** A project planned for one engine: what the renderers need, nothing written yet. */
+export interface PlannedStack {
   project: Project;
   engine: EngineFacts;
   plan: WorkerPlan;
   target: Target;
-  compose: ComposeProject;
   docker: Docker;
 }
 
-/** Loads the project, asks the engine for its CPUs and memory, renders and writes the bundle. */
-export async function prepareStack(opts: StackOptions, docker?: Docker): Promise<Stack> {
+/** A project rendered for one engine, its bundle written, ready for compose. */
+export interface Stack extends PlannedStack {
+  compose: ComposeProject;
+}
+
+/** Loads the project and asks the engine for its CPUs and memory; writes nothing. */
+export async function planStack(opts: StackOptions, docker?: Docker): Promise<PlannedStack> {
   const env = opts.env ?? process.env;
   const project = loadProject(opts.dir, env);
   const client = docker ?? (await connectEngine(env));
@@ -59,7 +64,13 @@ export async function prepareStack(opts: StackOptions, docker?: Docker): Promise
     engine: engine.capabilities,
     ...(opts.mode === "development" ? { devUser: opts.devUser ?? invokingUser() } : {}),
   };
-  writeBundle(project.dir, renderBundle(project, plan, target));
-  const compose = new ComposeProject(bundleDir(project.dir), env, opts.dockerArgs ?? [], opts.onOutput);
-  return { project, engine, plan, target, compose, docker: client };
+  return { project, engine, plan, target, docker: client };
+}
+
+/** Plans the stack, then renders and writes its bundle to <project>/.fdock. */
+export async function prepareStack(opts: StackOptions, docker?: Docker): Promise<Stack> {
+  const stack = await planStack(opts, docker);
+  writeBundle(stack.project.dir, renderBundle(stack.project, stack.plan, stack.target));
+  const compose = new ComposeProject(bundleDir(stack.project.dir), opts.env ?? process.env, opts.dockerArgs ?? [], opts.onOutput);
+  return { ...stack, compose };
 }

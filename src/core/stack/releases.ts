@@ -9,6 +9,7 @@ import { loadProject } from "../project/config-file.js";
 import { imageName } from "../render/compose.js";
 import type { Stack } from "./prepare.js";
 import { runningContainers } from "./start.js";
+import { COMPOSE_LABELS, FDOCK_LABEL_PREFIX, imageRepo } from "../render/layout.js";
 
 /**
  * Releases: each successful production deploy is one, kept on the engine itself (so they work
@@ -18,7 +19,7 @@ import { runningContainers } from "./start.js";
  * rendered compose file. The engine keeps the last KEEP; older ones' images are removed.
  */
 export const KEEP_RELEASES = 5;
-const LABEL = "dev.fdock.release";
+const LABEL = `${FDOCK_LABEL_PREFIX}.release`;
 const L = {
   project: `${LABEL}.project`,
   id: `${LABEL}.id`,
@@ -41,7 +42,7 @@ export interface Release {
 
 /** A release's image tag for one service, or its record. */
 export function releaseImage(project: Project, kind: "gunicorn" | "nginx" | "release", id: string): string {
-  return `fdock-${project.config.name}-${kind}:${id}`;
+  return `${imageRepo(project.config.name, kind)}:${id}`;
 }
 
 /** A release id from its time: sortable, and a valid image tag. */
@@ -105,8 +106,8 @@ export async function recordRelease(stack: Stack, at = new Date()): Promise<Rele
   let id = releaseId(at);
   for (let n = 2; known.some((r) => r.id === id); n++) id = `${releaseId(at)}-${n}`;
   const commit = await gitCommit(project.dir);
-  await docker.getImage(live.gunicorn).tag({ repo: `fdock-${project.config.name}-gunicorn`, tag: id });
-  await docker.getImage(live.nginx).tag({ repo: `fdock-${project.config.name}-nginx`, tag: id });
+  await docker.getImage(live.gunicorn).tag({ repo: imageRepo(project.config.name, "gunicorn"), tag: id });
+  await docker.getImage(live.nginx).tag({ repo: imageRepo(project.config.name, "nginx"), tag: id });
   const compose = readFileSync(join(stack.compose.bundleDir, COMPOSE_FILE), "utf8");
   const labels = {
     [L.project]: project.config.name,
@@ -136,7 +137,7 @@ export async function pruneReleases(stack: Stack, keep = KEEP_RELEASES): Promise
       await docker.getImage(releaseImage(project, kind, r.id)).remove().catch(() => undefined);
     }
   }
-  const dangling = await docker.listImages({ filters: { dangling: ["true"], label: [`com.docker.compose.project=${project.config.name}`] } });
+  const dangling = await docker.listImages({ filters: { dangling: ["true"], label: [`${COMPOSE_LABELS.project}=${project.config.name}`] } });
   await Promise.all(dangling.map((i) => docker.getImage(i.Id).remove().catch(() => undefined)));
   return old.map((r) => r.id);
 }

@@ -8,13 +8,14 @@ import { isPortConflict, portTakenError, unreadableSource, workerTraceback } fro
 import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
 import { hintForFailure, seenInFailure, UnhealthyApp, waitWatchingHealth } from "./health-watch.js";
 import type { Stack } from "./prepare.js";
+import { COMPOSE_LABELS } from "../render/layout.js";
 
 /**
  * This project's containers of one service, running ones only unless `all`, asked of the engine
  * directly (compose ps is slower).
  */
 export function runningContainers(stack: Stack, service: "gunicorn" | "nginx" | "front", all = false): Promise<Docker.ContainerInfo[]> {
-  const label = [`com.docker.compose.project=${stack.project.config.name}`, `com.docker.compose.service=${service}`];
+  const label = [`${COMPOSE_LABELS.project}=${stack.project.config.name}`, `${COMPOSE_LABELS.service}=${service}`];
   return stack.docker.listContainers({ all, filters: all ? { label } : { label, status: ["running"] } });
 }
 
@@ -49,8 +50,8 @@ export async function currentness(stack: Stack): Promise<(c: Docker.ContainerInf
   return (c, service) => {
     const hash = hashes.get(service);
     // The front is recreated only when its own configuration (its published port) changed.
-    if (service === "front") return healthy(c) && !!hash && c.Labels["com.docker.compose.config-hash"] === hash;
-    return healthy(c) && !!hash && !!images[service] && c.Labels["com.docker.compose.config-hash"] === hash && c.ImageID === images[service];
+    if (service === "front") return healthy(c) && !!hash && c.Labels[COMPOSE_LABELS.configHash] === hash;
+    return healthy(c) && !!hash && !!images[service] && c.Labels[COMPOSE_LABELS.configHash] === hash && c.ImageID === images[service];
   };
 }
 
