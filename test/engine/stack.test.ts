@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
 import type { UpResult } from "../../src/core/stack/up.js";

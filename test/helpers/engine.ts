@@ -2,7 +2,7 @@ import { runArgv } from "../../src/core/exec.js";
 import { tcpAnswers } from "../../src/core/tcp-port.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up, type UpResult } from "../../src/core/stack/up.js";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { ownerVolume } from "../../src/core/stack/ownership.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
