@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { constants } from "node:os";
 
 /** One external command as an argv array: built by pure functions, run by runArgv. */
 export interface Argv {
@@ -45,5 +46,40 @@ export function runArgvInteractive(argv: Argv, opts: RunOptions = {}): Promise<n
     const child = spawn(argv.file, [...argv.args], { cwd: opts.cwd, env: opts.env, stdio: "inherit" });
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+export interface StreamOptions {
+  cwd?: string;
+  /** The child's whole environment (not merged with this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Each chunk of stdout and stderr as it comes (--verbose, `logs -f`). */
+  onOutput?: (text: string) => void;
+  /** At most this many characters of each stream are kept, the last ones (default 16 MiB). */
+  keepChars?: number;
+}
+
+/**
+ * Runs argv without a shell, its output piped: each chunk goes to onOutput as it comes and the
+ * last keepChars of each stream are kept for the result. Resolves when the program exits, with
+ * no wait after it; never throws for a non-zero exit (the caller decides), rejects when the
+ * program cannot be started (ENOENT and the like).
+ */
+export function streamArgv(argv: Argv, opts: StreamOptions = {}): Promise<RunResult> {
+  const keep = opts.keepChars ?? 16 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv.file, [...argv.args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    const kept = { stdout: "", stderr: "" };
+    for (const name of ["stdout", "stderr"] as const) {
+      child[name].setEncoding("utf8");
+      child[name].on("data", (text: string) => {
+        opts.onOutput?.(text);
+        const all = kept[name] + text;
+        kept[name] = all.length > keep ? all.slice(-keep) : all;
+      });
+    }
+    child.on("error", reject);
+    // close, not exit: every chunk of output has arrived by then.
+    child.on("close", (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0), ...kept }));
   });
 }

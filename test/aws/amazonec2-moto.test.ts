@@ -183,7 +183,7 @@ describe("amazonec2 driver against moto", () => {
   it("a create whose SSH never answers fails and leaves nothing in AWS", async () => {
     // moto hands out public-looking addresses nobody answers on: the probe is pointed at a closed loopback port instead.
     const asked: string[] = [];
-    const { tcpProbe } = await import("../../src/core/machine/drivers/amazonec2/ssh-probe.js");
+    const { tcpAnswers } = await import("../../src/core/tcp-port.js");
     const closedPort = await import("node:net").then(
       (net) =>
         new Promise<number>((resolve) => {
@@ -197,7 +197,7 @@ describe("amazonec2 driver against moto", () => {
       ...d,
       probe: (host, port, timeoutMs) => {
         asked.push(`${host}:${port}`);
-        return tcpProbe("127.0.0.1", closedPort, Math.min(timeoutMs, 500));
+        return tcpAnswers("127.0.0.1", closedPort, Math.min(timeoutMs, 500));
       },
     }));
     let driver!: Driver;

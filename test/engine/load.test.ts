@@ -1,7 +1,7 @@
 import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runArgv } from "../../src/core/exec.js";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { copyExample } from "../helpers/project.js";
 import { docker, downLocal, eventually, removeProjectImages, upLocal } from "../helpers/engine.js";
 

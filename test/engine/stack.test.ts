@@ -1,14 +1,18 @@
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up } from "../../src/core/stack/up.js";
 import type { UpResult } from "../../src/core/stack/up.js";
 import { failure } from "../helpers/failure.js";
 import { keepAsking } from "../helpers/keep-asking.js";
 import { copyExample } from "../helpers/project.js";
-import { canConnect, docker, downLocal, httpGet, projectContainers, projectNetworks, removeProjectImages, upLocal } from "../helpers/engine.js";
+import { canConnect, docker, downLocal, eventually, httpGet, projectContainers, projectNetworks, removeProjectImages, upLocal } from "../helpers/engine.js";
+
+const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
 
 /** The production stack of the example app on the real engine, through real nginx and gunicorn. */
 describe("fdock up (production) on a real engine", () => {
@@ -47,6 +51,23 @@ describe("fdock up (production) on a real engine", () => {
     const logs = await existingCompose(ex.dir).logs(["gunicorn"]);
     expect(logs).toContain("marker=seen-by-gunicorn");
     expect(logs).not.toContain("style.css");
+  });
+
+  it("`fdock logs -f` prints lines as they are logged and follows until Ctrl-C", async () => {
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches fdock and compose alike.
+    const child = spawn(process.execPath, [BIN, "-C", ex.dir, "logs", "-f", "gunicorn"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<unknown>((r) => child.on("exit", (code, signal) => r(code ?? signal)));
+    try {
+      await eventually(async () => out.length > 0, 30_000, "logs -f prints the lines logged so far");
+      await httpGet(`${base}/api/whoami?marker=followed-live`);
+      await eventually(async () => out.includes("marker=followed-live"), 15_000, "logs -f prints a line logged after it started");
+      expect(child.exitCode).toBeNull();
+    } finally {
+      process.kill(-child.pid!, "SIGINT");
+    }
+    expect(await exited).toSatisfy((how) => how === "SIGINT" || how === 130);
   });
 
   it("shows the app the real client address, scheme and host; a forged X-Forwarded-For is not believed", async () => {

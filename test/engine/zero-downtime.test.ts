@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentReporter } from "../../src/core/events.js";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { lockName } from "../../src/core/stack/deploy-lock.js";
 import { DeployInterrupted } from "../../src/core/stack/interrupted.js";
 import { up, type UpResult } from "../../src/core/stack/up.js";

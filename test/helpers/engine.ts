@@ -1,8 +1,8 @@
-import { connect } from "node:net";
 import { runArgv } from "../../src/core/exec.js";
+import { tcpAnswers } from "../../src/core/tcp-port.js";
 import { silentReporter } from "../../src/core/events.js";
 import { up, type UpResult } from "../../src/core/stack/up.js";
-import { existingCompose } from "../../src/core/stack/down.js";
+import { existingCompose } from "../../src/core/stack/existing-compose.js";
 import { ownerVolume } from "../../src/core/stack/ownership.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -53,15 +53,9 @@ export async function projectNetworks(project: string): Promise<string[]> {
   return out ? out.split("\n") : [];
 }
 
-/** True when a TCP connection to host:port is accepted within timeoutMs. */
+/** True when a TCP connection to host:port is accepted within timeoutMs (fdock's own probe). */
 export function canConnect(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
+  return tcpAnswers(host, port, timeoutMs);
 }
 
 /** Polls until check() returns true; a functional wait with a bound, not a timing assertion. */

@@ -1,7 +1,6 @@
-import type { IDockerComposeOptions, IDockerComposeResult } from "docker-compose";
-import * as compose from "docker-compose";
+import { streamArgv, type Argv, type RunResult } from "../exec.js";
 import { UserError } from "../errors.js";
-import { COMPOSE_FILE } from "../render/bundle.js";
+import { composeArgv, parsePort, type ComposeTarget } from "./compose-argv.js";
 
 /**
  * A compose command that exited non-zero, with what it printed. The deploy steps turn the ones
@@ -9,15 +8,15 @@ import { COMPOSE_FILE } from "../render/bundle.js";
  * words, no stack (a compose failure is the engine's or the project's state, not a bug in fdock).
  */
 export class ComposeFailure extends UserError {
-  constructor(readonly command: string, readonly result: IDockerComposeResult) {
+  constructor(readonly command: string, readonly result: RunResult) {
     super(
-      `docker compose ${command} failed (exit ${result.exitCode}): ${lastLines(result.err || result.out, 3)}`,
+      `docker compose ${command} failed (exit ${result.exitCode}): ${lastLines(result.stderr || result.stdout, 3)}`,
       "Compose's output is above. `fdock ps` shows what runs; fix the cause and run the command again.",
-      lastLines([result.out, result.err].filter(Boolean).join("\n"), 20),
+      lastLines([result.stdout, result.stderr].filter(Boolean).join("\n"), 20),
     );
   }
   get output(): string {
-    return [this.result.out, this.result.err].filter(Boolean).join("\n");
+    return [this.result.stdout, this.result.stderr].filter(Boolean).join("\n");
   }
 }
 
@@ -39,10 +38,10 @@ export interface PsEntry {
 }
 
 /**
- * One rendered compose project (the .fdock folder), driven through the npm docker-compose
- * package. `dockerArgs` go before `compose` (e.g. `--context fdock-NAME` for a machine).
+ * One rendered compose project (the .fdock folder): each method builds its argv with composeArgv
+ * and runs it through runCompose. `dockerArgs` go before `compose` (e.g. `--context fdock-NAME`).
  */
-export class ComposeProject {
+export class ComposeProject implements ComposeTarget {
   constructor(
     readonly bundleDir: string,
     readonly env: NodeJS.ProcessEnv = process.env,
@@ -50,52 +49,26 @@ export class ComposeProject {
     readonly onOutput?: (text: string) => void,
   ) {}
 
-  private options(commandOptions: string[] = [], extra: Partial<IDockerComposeOptions> = {}): IDockerComposeOptions {
-    return {
-      cwd: this.bundleDir,
-      config: COMPOSE_FILE,
-      // The package replaces the child's environment: pass all of it.
-      env: { ...this.env },
-      executable: { executablePath: "docker", options: this.dockerArgs },
-      commandOptions,
-      callback: this.onOutput ? (chunk) => this.onOutput!(chunk.toString()) : undefined,
-      ...extra,
-    };
-  }
-
-  private async call(command: string, fn: () => Promise<IDockerComposeResult>): Promise<IDockerComposeResult> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e && typeof e === "object" && "exitCode" in e) throw new ComposeFailure(command, e as IDockerComposeResult);
-      throw e;
-    }
+  private run(command: string, argv: Argv): Promise<RunResult> {
+    return runCompose(command, argv, { cwd: this.bundleDir, env: this.env, onOutput: this.onOutput });
   }
 
   /** Builds every image the file names a build for: gunicorn, nginx and (production) front. */
-  build(): Promise<IDockerComposeResult> {
-    return this.call("build", () => compose.buildAll(this.options()));
+  build(): Promise<RunResult> {
+    return this.run("build", composeArgv.build(this));
   }
 
   /** Runs the release service once, removing its container after. */
-  runRelease(): Promise<IDockerComposeResult> {
-    return this.call("run release", () => compose.run("release", [], this.options(["--rm", "--no-deps"])));
+  runRelease(): Promise<RunResult> {
+    return this.run("run release", composeArgv.runRelease(this));
   }
 
   /**
    * Starts (or replaces) gunicorn and waits until it is healthy. gunicorn has no dependencies, so
    * --no-deps leaves its configuration (and compose's hash of it) as it is.
    */
-  upGunicorn(): Promise<IDockerComposeResult> {
-    return this.call("up gunicorn", () => compose.upOne("gunicorn", this.options(["--detach", "--wait", "--no-build", "--no-deps", "--remove-orphans"])));
-  }
-
-  /**
-   * Starts a second gunicorn from the current image and configuration beside the running one,
-   * which stays as it is, and waits until both are healthy (a redeploy without a gap).
-   */
-  upGunicornBeside(): Promise<IDockerComposeResult> {
-    return this.upBeside("gunicorn");
+  upGunicorn(): Promise<RunResult> {
+    return this.run("up gunicorn", composeArgv.upGunicorn(this));
   }
 
   /**
@@ -103,15 +76,13 @@ export class ComposeProject {
    * one, which stays as it is (--no-recreate, even when its configuration is out of date); waits
    * until both are healthy. --no-deps: nothing else is touched.
    */
-  upBeside(service: "gunicorn" | "nginx"): Promise<IDockerComposeResult> {
-    return this.call(`up --scale ${service}=2`, () =>
-      compose.upOne(service, this.options(["--detach", "--wait", "--no-build", "--no-deps", "--no-recreate", "--scale", `${service}=2`])),
-    );
+  upBeside(service: "gunicorn" | "nginx"): Promise<RunResult> {
+    return this.run(`up --scale ${service}=2`, composeArgv.upBeside(this, service));
   }
 
   /** Starts (or replaces) one service alone, touching no other, and waits until it is healthy. */
-  upAlone(service: "gunicorn" | "nginx" | "front"): Promise<IDockerComposeResult> {
-    return this.call(`up ${service}`, () => compose.upOne(service, this.options(["--detach", "--wait", "--no-build", "--no-deps"])));
+  upAlone(service: "gunicorn" | "nginx" | "front"): Promise<RunResult> {
+    return this.run(`up ${service}`, composeArgv.upAlone(this, service));
   }
 
   /**
@@ -119,49 +90,64 @@ export class ComposeProject {
    * it is. Separate from upGunicorn because in one call compose recreates nginx whenever it
    * recreates gunicorn, so every redeploy would stop and start the proxy for nothing.
    */
-  upNginx(): Promise<IDockerComposeResult> {
-    return this.call("up nginx", () => compose.upOne("nginx", this.options(["--detach", "--wait", "--no-build"])));
+  upNginx(): Promise<RunResult> {
+    return this.run("up nginx", composeArgv.upNginx(this));
   }
 
   /** The hash compose labels each service's container with, by service; a container with another is out of date. */
   async configHashes(): Promise<Map<string, string>> {
-    const result = await this.call("config --hash", () => compose.execCompose("config", [], this.options(["--hash", "*"])));
-    const pairs = result.out.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    const result = await this.run("config --hash", composeArgv.configHashes(this));
+    const pairs = result.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
     return new Map(pairs.filter((p) => p.length === 2).map(([service, hash]) => [service!, hash!]));
   }
 
-  down(removeVolumes: boolean): Promise<IDockerComposeResult> {
-    const opts = ["--remove-orphans", ...(removeVolumes ? ["--volumes"] : [])];
-    return this.call("down", () => compose.down(this.options(opts)));
+  down(removeVolumes: boolean): Promise<RunResult> {
+    return this.run("down", composeArgv.down(this, removeVolumes));
   }
 
   async ps(): Promise<PsEntry[]> {
-    const result = await this.call("ps", () => compose.execCompose("ps", [], this.options(["--all", "--format", "json"])));
-    return parsePs(result.out);
+    return parsePs((await this.run("ps", composeArgv.ps(this))).stdout);
   }
 
+  /** The services' logs; with follow, they go to onOutput as they come until compose stops (Ctrl-C). */
   async logs(services: string[], opts: { follow?: boolean; tail?: number } = {}): Promise<string> {
-    const commandOptions = ["--no-color", ...(opts.tail ? ["--tail", String(opts.tail)] : [])];
-    const result = await this.call("logs", () =>
-      compose.logs(services, { ...this.options(commandOptions), follow: opts.follow }),
-    );
-    return stripAnsi(result.out + result.err);
+    const result = await this.run("logs", composeArgv.logs(this, services, opts));
+    return stripAnsi(result.stdout + result.stderr);
   }
 
   async publishedPort(service: string, port: number): Promise<number> {
-    let published = 0;
-    await this.call("port", async () => {
-      const result = await compose.port(service, port, this.options());
-      published = result.data.port;
-      return result;
-    });
+    const result = await this.run("port", composeArgv.port(this, service, port));
+    const published = parsePort(result.stdout);
+    if (published === undefined) {
+      throw new UserError(`Compose named no published port for ${service}'s port ${port} (it printed: ${result.stdout.trim() || "nothing"}).`, "`fdock ps` shows what runs; run `fdock up` again.");
+    }
     return published;
   }
 
   /** `docker compose config`: compose's own validation of the rendered file. */
-  config(): Promise<IDockerComposeResult> {
-    return this.call("config", () => compose.execCompose("config", [], this.options(["--quiet"])));
+  config(): Promise<RunResult> {
+    return this.run("config", composeArgv.configCheck(this));
   }
+}
+
+/**
+ * The one way a compose command runs: streamed to onOutput, the environment passed whole; a
+ * non-zero exit becomes a ComposeFailure (with what compose printed), a missing docker CLI a
+ * UserError that says so.
+ */
+export async function runCompose(
+  command: string,
+  argv: Argv,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onOutput?: (text: string) => void },
+): Promise<RunResult> {
+  let result: RunResult;
+  try {
+    result = await streamArgv(argv, opts);
+  } catch (e) {
+    throw new UserError(`Could not run \`docker compose ${command}\` (${(e as Error).message}).`, "Install the Docker CLI with its compose plugin (v2), and make sure `docker` is on PATH.");
+  }
+  if (result.exitCode !== 0) throw new ComposeFailure(command, result);
+  return result;
 }
 
 /** `compose ps --format json` prints a JSON array (older) or one object per line (newer). */

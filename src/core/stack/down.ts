@@ -1,37 +1,12 @@
 import type Docker from "dockerode";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { loadProject } from "../project/config-file.js";
-import { COMPOSE_FILE } from "../render/layout.js";
-import { bundleDir } from "./bundle-files.js";
 import { connectEngine } from "../engine/engine.js";
 import { step, type Reporter } from "../events.js";
 import type { Project } from "../project/model.js";
-import { ComposeProject, type PsEntry } from "./compose-project.js";
+import { existingCompose, type ExistingOptions } from "./existing-compose.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { checkProjectName, releaseProjectName } from "./ownership.js";
-
-export interface ExistingOptions {
-  env?: NodeJS.ProcessEnv;
-  dockerArgs?: string[];
-  onOutput?: (text: string) => void;
-}
-
-/** The compose project written by the last `fdock up`: down, ps and logs act on what runs. */
-export function existingCompose(dir: string, opts: ExistingOptions = {}): ComposeProject {
-  const env = opts.env ?? process.env;
-  loadProject(dir, env); // a clear error when this is not an fdock project
-  const bundle = bundleDir(dir);
-  if (!existsSync(join(bundle, COMPOSE_FILE))) {
-    throw new UserError(`Nothing has been started from ${dir} yet.`, "Run `fdock up` first.");
-  }
-  return new ComposeProject(bundle, env, opts.dockerArgs ?? [], opts.onOutput);
-}
-
-export async function down(compose: ComposeProject, removeVolumes: boolean): Promise<void> {
-  await compose.down(removeVolumes);
-}
 
 export interface DownOptions extends ExistingOptions {
   /** Also delete the named volumes: the app's data. */
@@ -75,8 +50,4 @@ export async function downStack(dir: string, opts: DownOptions, reporter: Report
 function volumeList(project: Project): string {
   const paths = project.config.persistent;
   return paths.length ? paths.join(", ") : "none declared in fdock.yaml";
-}
-
-export function ps(compose: ComposeProject): Promise<PsEntry[]> {
-  return compose.ps();
 }

@@ -58,7 +58,7 @@ export async function currentness(stack: Stack): Promise<(c: Docker.ContainerInf
 /**
  * SIGHUP to nginx's master: it loads its configuration again, resolving `gunicorn` to the
  * addresses of the containers that now have that name; requests in flight finish. Through the
- * engine API: a compose call costs the npm docker-compose package's fixed 0.5 s wait.
+ * engine API, which works the same on a machine and starts no docker CLI process.
  */
 function reloadNginx(stack: Stack, nginx: Docker.ContainerInfo): Promise<unknown> {
   return stack.docker.getContainer(nginx.Id).kill({ signal: "SIGHUP" });

@@ -58,14 +58,13 @@ export async function downOn(req: OnEngine & { volumes: boolean; yes: boolean; c
 /** The compose project of the last `fdock up` on the chosen engine. */
 async function composeOn(req: OnEngine, onOutput?: (text: string) => void): Promise<ComposeProject> {
   const target = await engineTarget(req.remote, req.env);
-  const { existingCompose } = await import("./down.js");
+  const { existingCompose } = await import("./existing-compose.js");
   return existingCompose(req.dir, target ? { env: target.env, dockerArgs: target.dockerArgs, onOutput } : { onOutput });
 }
 
 /** `fdock ps`: the app's containers. */
 export async function containersOn(req: OnEngine): Promise<PsEntry[]> {
-  const { ps } = await import("./down.js");
-  return ps(await composeOn(req));
+  return (await composeOn(req)).ps();
 }
 
 /** `fdock logs`: the services' logs (default: gunicorn and nginx), written to onOutput as they come. */

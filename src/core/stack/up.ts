@@ -1,5 +1,4 @@
 import type Docker from "dockerode";
-import { connect } from "node:net";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import { healthRule } from "../project/health.js";
@@ -7,7 +6,7 @@ import { memoryText, type WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
 import { explainBuildFailure, explainServeFailure, portTakenError, unreadableSource } from "./failures.js";
 import { waitForHttp } from "./http-check.js";
-import { portIsFree } from "./port-check.js";
+import { portIsFree, tcpAnswers } from "../tcp-port.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { deployProduction } from "./blue-green.js";
@@ -123,21 +122,10 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
 
 async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
   const { port, host } = stack.target.publish;
-  if (remoteHost ? !(await tcpAnswers(remoteHost, port)) : await portIsFree(port, host ?? "0.0.0.0")) return;
+  if (remoteHost ? !(await tcpAnswers(remoteHost, port, 5_000)) : await portIsFree(port, host ?? "0.0.0.0")) return;
   // Our own front (or development nginx) holding the port is a redeploy, not a conflict.
   const ours = (await Promise.all([runningContainers(stack, "front"), runningContainers(stack, "nginx")]).catch(() => []))
     .flat()
     .some((c) => c.Ports.some((p) => p.PublicPort === port));
   if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
-}
-
-/** True when something accepts TCP connections at host:port (within 5 s). */
-function tcpAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (v: boolean) => { socket.destroy(); resolve(v); };
-    socket.setTimeout(5_000, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => done(true));
-  });
 }

@@ -3,8 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * Runs a command in a container and waits for its exit code. A detached exec through the engine
- * API: no stream to attach (which works the same over SSH), and none of the npm docker-compose
- * package's fixed 0.5 s wait per compose command.
+ * API: no stream to attach (which works the same over SSH), and no docker CLI process to start.
  */
 export async function execStatus(docker: Docker, containerId: string, cmd: string[], env: string[] = []): Promise<number> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, Env: env });

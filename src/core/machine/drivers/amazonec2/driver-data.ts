@@ -7,7 +7,7 @@ import type { Amazonec2Options } from "./options.js";
 import type { AddressLookup } from "./own-address.js";
 import type { Prepared } from "./prepare.js";
 import type { RetryPolicy } from "./retry.js";
-import type { PortProbe } from "./ssh-probe.js";
+import type { PortProbe } from "../../../tcp-port.js";
 import type { TeardownTimeouts } from "./teardown.js";
 
 export interface Amazonec2Deps extends AwsConnector {

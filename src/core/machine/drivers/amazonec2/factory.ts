@@ -10,7 +10,7 @@ import { callerCredentials, describeChain, makeApis, profileRegion } from "./aws
 import { parseOptions, type Amazonec2Options } from "./options.js";
 import { checkIpLookup } from "./own-address.js";
 import { defaultRetryPolicy } from "./retry.js";
-import { tcpProbe } from "./ssh-probe.js";
+import { tcpAnswers } from "../../../tcp-port.js";
 import { defaultTeardownTimeouts } from "./teardown.js";
 
 function defaultDeps(opts: Amazonec2Options, env: NodeJS.ProcessEnv): Amazonec2Deps {
@@ -23,7 +23,7 @@ function defaultDeps(opts: Amazonec2Options, env: NodeJS.ProcessEnv): Amazonec2D
     profileRegion: () => profileRegion(opts.profile),
     chain: describeChain(opts.profile, env),
     policy: defaultRetryPolicy(),
-    probe: tcpProbe,
+    probe: tcpAnswers,
     lookupAddress: checkIpLookup,
     timeouts: { ...defaultTeardownTimeouts, runningMs: 10 * 60_000 },
   };

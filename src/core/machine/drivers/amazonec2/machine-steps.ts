@@ -20,7 +20,7 @@ import {
 import { CREDENTIALS_FILE } from "./machine-credentials.js";
 import { findInstances, type ResourceKind } from "./machine-resources.js";
 import { pollUntil, InterruptedError } from "./retry.js";
-import type { PortProbe } from "./ssh-probe.js";
+import type { PortProbe } from "../../../tcp-port.js";
 import type { Teardown } from "./teardown.js";
 
 /** What a create learns about the instance, saved with the machine. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { Socket } from "node:net";
 import { join } from "node:path";
 import { PrecheckError } from "../../../errors.js";
+import { tcpAnswers } from "../../../tcp-port.js";
 import { NotSupportedError, type CreateContext, type Driver, type FlagValues, type MachineState, type RemoveOptions, type SshHints, type SshTarget } from "../../driver.js";
 import { checkHostAddress, checkPort, checkText, checkUserName } from "../../flag-checks.js";
 import { userHome } from "../../paths.js";
@@ -95,14 +95,8 @@ export class GenericDriver implements Driver {
   }
 
   /** Running when sshd answers on the port; Error when nothing does (within 5 s). */
-  state(): Promise<MachineState> {
-    return new Promise((resolve) => {
-      const socket = new Socket();
-      const done = (s: MachineState) => { socket.destroy(); resolve(s); };
-      socket.setTimeout(5_000, () => done("Error"));
-      socket.once("error", () => done("Error"));
-      socket.connect(this.opts.sshPort, this.opts.ipAddress, () => done("Running"));
-    });
+  async state(): Promise<MachineState> {
+    return (await tcpAnswers(this.opts.ipAddress, this.opts.sshPort, 5_000)) ? "Running" : "Error";
   }
 
   async ip(): Promise<string> {
