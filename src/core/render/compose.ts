@@ -47,6 +47,11 @@ function publishSpec(target: Target): string {
   return host ? `${host}:${hostPort}:${HTTP_PORT}` : port === 0 ? String(HTTP_PORT) : `${hostPort}:${HTTP_PORT}`;
 }
 
+/** A service's image and how compose builds it: from the project folder, with fdock's Dockerfile for it. */
+function builtFromProject(project: Project, service: "gunicorn" | "nginx", args: Record<string, string>): Service {
+  return { image: imageName(project, service), build: { context: PROJECT_ROOT, dockerfile: `${BUNDLE_DIR}/${service}.Dockerfile`, args } };
+}
+
 /** The compose file for a project on a target: a pure function of both. */
 export function renderCompose(project: Project, plan: WorkerPlan, target: Target): string {
   const { config } = project;
@@ -60,12 +65,7 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
 
   const gunicorn = compose.services.gunicorn!;
   Object.assign(gunicorn, {
-    image: imageName(project, "gunicorn"),
-    build: {
-      context: PROJECT_ROOT,
-      dockerfile: `${BUNDLE_DIR}/gunicorn.Dockerfile`,
-      args: { PYTHON_IMAGE: config.images.python },
-    },
+    ...builtFromProject(project, "gunicorn", { PYTHON_IMAGE: config.images.python }),
     environment: gunicornEnvironment(project, plan, target),
     ...user,
     ...envFile,
@@ -77,12 +77,7 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
 
   const nginx = compose.services.nginx!;
   Object.assign(nginx, {
-    image: imageName(project, "nginx"),
-    build: {
-      context: PROJECT_ROOT,
-      dockerfile: `${BUNDLE_DIR}/nginx.Dockerfile`,
-      args: { NGINX_IMAGE: config.images.nginx },
-    },
+    ...builtFromProject(project, "nginx", { NGINX_IMAGE: config.images.nginx }),
     // The queue nginx's `listen ... backlog=` asks for: the kernel caps it at somaxconn (128 before Linux 5.4).
     sysctls: { "net.core.somaxconn": nginxLimits(plan).clients },
   });
