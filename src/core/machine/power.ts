@@ -2,7 +2,8 @@ import { UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
 import { NotSupportedError } from "./driver.js";
 import { withMachineLock } from "./lock.js";
-import { loadMachine, syncSshConfig, type Machine } from "./machine.js";
+import { loadMachine, type Machine } from "./machine.js";
+import { syncSshConfig } from "./sync-ssh-config.js";
 import { MachineStore } from "./store.js";
 
 export type PowerVerb = "start" | "stop" | "restart" | "kill";

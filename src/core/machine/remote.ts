@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { sshEngineOptions } from "../engine/ssh-dial.js";
 import { UserError } from "../errors.js";
-import { hostKeyPolicy, loadMachine, sshTargetOf } from "./machine.js";
+import { hostKeyPolicy, sshTargetOf } from "./connect-machine.js";
+import { loadMachine } from "./machine.js";
 import { contextName } from "./paths.js";
 import { sshOptions } from "./ssh/client.js";
 

@@ -4,7 +4,8 @@ import { step, type Reporter } from "../events.js";
 import { UserError } from "../errors.js";
 import { removeContext } from "./docker-context.js";
 import { withMachineLock } from "./lock.js";
-import { loadMachine, syncSshConfig } from "./machine.js";
+import { loadMachine } from "./machine.js";
+import { syncSshConfig } from "./sync-ssh-config.js";
 import { fdockSshConfig, sshAlias } from "./paths.js";
 import { MachineStore } from "./store.js";
 
