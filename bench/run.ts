@@ -345,8 +345,12 @@ async function main(): Promise<void> {
     const fdockDep: Redeploy[] = [];
     const naiveDep: Redeploy[] = [];
     const requirements = join(ws.app, "requirements.txt");
+    // A comment unique to this run goes with the new line: BuildKit's cache on this engine may
+    // hold the pip layer of the same requirements from an earlier bench run, which would measure
+    // a cache hit instead of the install a user's dependency change costs.
+    const run = Date.now().toString(36);
     for (const [i, dep] of NEW_DEPENDENCIES.entries()) {
-      fdockDep.push(await redeployFdock(ws, `fdock-dep-${i}`, () => { setVersion(ws, `fdock-dep-${i}`); appendFileSync(requirements, `${dep}\n`); }));
+      fdockDep.push(await redeployFdock(ws, `fdock-dep-${i}`, () => { setVersion(ws, `fdock-dep-${i}`); appendFileSync(requirements, `# bench run ${run}\n${dep}\n`); }));
       // The naive image installs every requirement on every build: a dependency change costs it what a code change does.
       naiveDep.push(await deployNaive(ws, `naive-dep-${i}`));
     }
