@@ -377,7 +377,7 @@ async function main(): Promise<void> {
       },
       {
         name: "nginx's cost on /healthz", want: "<= 20%", got: `${(nginxCost * 100).toFixed(0)}%`, pass: nginxCost <= 0.2,
-        why: `through nginx a request costs ${cpuText(healthNginx.cpu)} us of CPU, direct ${cpuText(healthDirect.cpu)} (app + nginx + proxy + engine). nginx itself spends ${Math.round(healthNginx.cpu.nginx ?? 0)} us of them; with ${cpus} CPUs shared by the app, nginx, Docker's port proxy, the engine and wrk, that CPU comes straight out of the app's throughput, and the rest of the gap moves from run to run on a shared machine. nginx's configuration barely moves it (buffering, gzip, X-Real-IP, log off: all within noise), and the forwarded headers, sent straight to gunicorn, cost it nothing measurable`,
+        why: `through nginx a request costs ${cpuText(healthNginx.cpu)} us of CPU, direct ${cpuText(healthDirect.cpu)} (app + nginx + proxy + engine). Since the front (the proxy that alone publishes the port, so that a deploy can replace nginx without a gap) a request through fdock's stack crosses two nginx processes, the front and the app's nginx: together they spend ${Math.round(healthNginx.cpu.nginx ?? 0)} us of it; with ${cpus} CPUs shared by the app, nginx, Docker's port proxy, the engine and wrk, that CPU comes straight out of the app's throughput, and the rest of the gap moves from run to run on a shared machine. nginx's configuration barely moves it (buffering, gzip, X-Real-IP, log off: all within noise), and the forwarded headers, sent straight to gunicorn, cost it nothing measurable`,
       },
       {
         name: "code-only redeploy vs naive", want: "<= 0.25", got: `${ratio(fdockMs / naiveMs)} (build step alone: ${ratio(buildRatio)})`, pass: fdockMs / naiveMs <= 0.25,
@@ -454,7 +454,7 @@ async function main(): Promise<void> {
       "",
       loadTable(costRows),
       "",
-      `nginx costs ${(nginxCost * 100).toFixed(0)}% of direct throughput on /healthz, ${((1 - cpuNginx.result.rps / cpuDirect.result.rps) * 100).toFixed(0)}% on ${cpuPath}. CPU is per request, from /proc: the app and nginx containers, Docker's port proxy (both paths go through it) and the engine (dockerd and containerd, which carry the containers' logs).`,
+      `nginx costs ${(nginxCost * 100).toFixed(0)}% of direct throughput on /healthz, ${((1 - cpuNginx.result.rps / cpuDirect.result.rps) * 100).toFixed(0)}% on ${cpuPath}. CPU is per request, from /proc: the app and the two proxies (the front and the app's nginx, counted together as nginx), Docker's port proxy (both paths go through it) and the engine (dockerd and containerd, which carry the containers' logs).`,
       "",
       "## Redeploy after a one-line code change",
       "",
