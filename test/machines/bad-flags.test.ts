@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeWorkstation, sh, type Workstation } from "./ssh-host.js";
+import { buildFdock, makeWorkstation, type Workstation } from "./ssh-host.js";
 
 /**
  * `fdock machine create` with values that would rewrite fdock's ssh config (which ~/.ssh/config
@@ -17,8 +17,7 @@ describe("fdock machine create refuses flag values that could reach a config fil
   const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : null);
 
   beforeAll(async () => {
-    const build = await sh("npx", ["tsc", "-p", "."], { env: { ...process.env }, timeoutMs: 120_000 });
-    if (build.exitCode !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
+    await buildFdock();
     ws = await makeWorkstation();
   });
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../../src/core/stack/http-check.js";
 import { copyExample } from "../helpers/project.js";
-import { hostExec, makeWorkstation, ROOT, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
+import { buildFdock, hostExec, makeWorkstation, ROOT, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
 
 /**
  * The generic driver against a real server: a privileged container with sshd and no Docker,
@@ -18,8 +18,7 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
   const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
   beforeAll(async () => {
-    const build = await sh("npx", ["tsc", "-p", "."], { env: { ...process.env }, timeoutMs: 120_000 }).then((r) => r, (e: Error) => ({ exitCode: 1, stdout: "", stderr: e.message }));
-    if (build.exitCode !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
+    await buildFdock();
     ws = await makeWorkstation();
     host = await startSshHost(readFileSync(`${ws.key}.pub`, "utf8").trim());
   });

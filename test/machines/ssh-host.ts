@@ -40,6 +40,12 @@ function debianMirror(): string {
   throw new Error("no Debian mirror in /etc/apt: the ssh-host fixture cannot install packages");
 }
 
+/** Builds dist/ (the CLI the workstation runs) from this checkout's sources. */
+export async function buildFdock(): Promise<void> {
+  const build = await sh("npx", ["tsc", "-p", ROOT], { env: { ...process.env }, timeoutMs: 120_000 }).then((r) => r, (e: Error) => ({ exitCode: 1, stdout: "", stderr: e.message }));
+  if (build.exitCode !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
+}
+
 export interface Workstation {
   root: string;
   home: string;

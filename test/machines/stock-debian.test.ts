@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../../src/core/stack/http-check.js";
 import { copyExample } from "../helpers/project.js";
-import { hostExec, makeWorkstation, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
+import { buildFdock, hostExec, makeWorkstation, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
 
 /**
  * A stock Debian 12 server: bookworm's own apt sources only, so Docker's repository (which this
@@ -17,8 +17,7 @@ describe("a stock Debian 12 server (docker.io 20.10), with the generic driver", 
   const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
 
   beforeAll(async () => {
-    const build = await sh("npx", ["tsc", "-p", "."], { env: { ...process.env }, timeoutMs: 120_000 }).then((r) => r, (e: Error) => ({ exitCode: 1, stdout: "", stderr: e.message }));
-    if (build.exitCode !== 0) throw new Error(`tsc failed: ${build.stdout}${build.stderr}`);
+    await buildFdock();
     ws = await makeWorkstation();
     host = await startSshHost(readFileSync(`${ws.key}.pub`, "utf8").trim(), "bookworm");
   });
