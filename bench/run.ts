@@ -231,7 +231,9 @@ async function teardown(ws: Workspace): Promise<void> {
   await compose(ws, ["naive"], ["down", "--volumes", "--remove-orphans"], 120_000).catch(() => undefined);
   // Every image of the project: :latest, the release tags and records, the front.
   const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));
-  await run("docker", ["image", "rm", "--force", ...refs, NAIVE_IMAGE], { allowFail: true });
+  // And the untagged ones compose built for this project (a build whose tag moved on).
+  const untagged = runSync("docker", ["images", "-q", "--filter", `label=com.docker.compose.project=${PROJECT}`]).out.split("\n").filter(Boolean);
+  await run("docker", ["image", "rm", "--force", ...refs, NAIVE_IMAGE, ...new Set(untagged)], { allowFail: true });
   removeWorkspace(ws);
 }
 
