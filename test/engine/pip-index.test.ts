@@ -7,7 +7,7 @@ import { PYPI_SIMPLE } from "../../src/core/stack/pip-failure.js";
 import { runArgv } from "../../src/core/exec.js";
 import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
-import { docker, projectContainers } from "../helpers/engine.js";
+import { docker, projectContainers, removeProjectImages } from "../helpers/engine.js";
 
 /**
  * Every build installs the app's requirements with pip from a package index, as with
@@ -25,9 +25,8 @@ afterAll(async () => {
 function example() {
   const ex = copyExample();
   cleanups.push(ex.cleanup);
-  cleanups.push(async () => {
-    await runArgv({ file: "docker", args: ["image", "rm", "-f", `fdock-${ex.name}-gunicorn:latest`, `fdock-${ex.name}-nginx:latest`] });
-  });
+  // Every image the build made for it (gunicorn, nginx and the front), tagged or not.
+  cleanups.push(() => removeProjectImages(ex.name));
   return ex;
 }
 
