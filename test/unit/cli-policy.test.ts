@@ -1,8 +1,8 @@
 /** The decisions the CLI used to make itself, now core functions it calls (see src/cli/commands/). */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { isolatedEnvs } from "../helpers/machine-env.js";
 import { silentReporter } from "../../src/core/events.js";
 import { createMachine } from "../../src/core/machine/create.js";
 import { driverFlagValues } from "../../src/core/machine/create-flags.js";
@@ -14,13 +14,7 @@ import { deployOptions, engineTarget } from "../../src/core/stack/engine-target.
 import type { RemoteEngine } from "../../src/core/machine/remote.js";
 import { printTable } from "../../src/cli/output.js";
 
-const temps: string[] = [];
-function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), "fdock-policy-"));
-  temps.push(dir);
-  return { ...process.env, HOME: dir, FDOCK_HOME: join(dir, ".fdock"), DOCKER_CONFIG: join(dir, ".docker"), DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, FDOCK_MACHINE_NAME: undefined, ...extra };
-}
-afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const env = isolatedEnvs("fdock-policy-");
 
 describe("which engine a stack command targets", () => {
   it("refuses a local run while the shell points Docker at a machine, and says how to point it back", async () => {

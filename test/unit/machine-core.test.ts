@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { isolatedEnvs } from "../helpers/machine-env.js";
 import { silentReporter } from "../../src/core/events.js";
 import { activeMachine, envScript, resolveRemote, unsetScript } from "../../src/core/machine/active.js";
 import { createMachine } from "../../src/core/machine/create.js";
@@ -11,13 +11,7 @@ import { MachineStore } from "../../src/core/machine/store.js";
 import { powerMachine } from "../../src/core/machine/power.js";
 import { removeMachine } from "../../src/core/machine/remove.js";
 
-const temps: string[] = [];
-function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), "fdock-core-"));
-  temps.push(dir);
-  return { ...process.env, HOME: dir, FDOCK_HOME: join(dir, ".fdock"), DOCKER_CONFIG: join(dir, ".docker"), DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, FDOCK_MACHINE_NAME: undefined, ...extra };
-}
-afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const env = isolatedEnvs("fdock-core-");
 
 describe("machine create (fake driver)", () => {
   it("saves the machine before and after the driver's create, so a failed create is never orphaned", async () => {

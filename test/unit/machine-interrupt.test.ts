@@ -1,19 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { isolatedEnvs } from "../helpers/machine-env.js";
 import { main } from "../../src/cli/main.js";
 import { silentReporter, type ProgressEvent } from "../../src/core/events.js";
 import { createMachine } from "../../src/core/machine/create.js";
 import { MachineStore } from "../../src/core/machine/store.js";
 
-const temps: string[] = [];
-function env(): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), "fdock-int-"));
-  temps.push(dir);
-  return { ...process.env, HOME: dir, FDOCK_HOME: join(dir, ".fdock"), DOCKER_CONFIG: join(dir, ".docker"), DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, FDOCK_MACHINE_NAME: undefined };
-}
-afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+const env = isolatedEnvs("fdock-int-");
 
 /** A reporter that aborts the create when the step with this id starts (the user's Ctrl-C). */
 function ctrlCAt(stepId: string, controller: AbortController) {
