@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { ConfigError, UserError } from "../errors.js";
-import { CONFIG_FILE, type Project, type ProjectConfig, type ProjectInput } from "./model.js";
+import { CONFIG_FILE, SERVICE_KINDS, type Project, type ProjectConfig, type ProjectInput, type ServiceKind } from "./model.js";
 import { readRequirements } from "./requirements.js";
 import { readIgnoreFile } from "./ignore-file.js";
 import { checkStaticFolder } from "./static-folder.js";
@@ -15,12 +15,19 @@ export function configPath(dir: string): string {
 
 /** Image overrides for tests and air-gapped users: the environment wins over fdock.yaml. */
 export function applyImageOverrides(config: ProjectConfig, env: NodeJS.ProcessEnv): ProjectConfig {
+  const services = { ...config.services };
+  for (const kind of Object.keys(SERVICE_KINDS) as ServiceKind[]) {
+    const settings = services[kind];
+    const image = imageOverride(env, `FDOCK_${kind.toUpperCase()}_IMAGE`);
+    if (settings && image) services[kind] = { ...settings, image };
+  }
   return {
     ...config,
     images: {
       python: imageOverride(env, "FDOCK_PYTHON_IMAGE") ?? config.images.python,
       nginx: imageOverride(env, "FDOCK_NGINX_IMAGE") ?? config.images.nginx,
     },
+    services,
   };
 }
 

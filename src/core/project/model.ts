@@ -28,6 +28,38 @@ const workerClass = z.enum(["auto", "sync", "gthread", "gevent"]);
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+/** The backing services fdock knows, each with its official image's repository and default tag. */
+export const SERVICE_KINDS = { postgres: { repository: "postgres", version: "16" }, redis: { repository: "redis", version: "7" } } as const;
+export type ServiceKind = keyof typeof SERVICE_KINDS;
+
+/** One backing service: its image's major version, or an image of its own (which wins). */
+const serviceSettings = (kind: ServiceKind) =>
+  z.preprocess(
+    (v) => v ?? {},
+    z.strictObject({
+      version: z
+        .union([z.string(), z.number()])
+        .transform(String)
+        .pipe(z.string().regex(/^\d+(\.\d+)?$/, `must be a version number like "${SERVICE_KINDS[kind].version}"`))
+        .default(SERVICE_KINDS[kind].version),
+      image: imageReference.optional(),
+    }),
+  );
+
+/** The image a service runs: its own `image`, else the official one at its version (postgres:16). */
+export function serviceImage(config: ProjectConfig, kind: ServiceKind): string | undefined {
+  const settings = config.services[kind];
+  return settings && (settings.image ?? `${SERVICE_KINDS[kind].repository}:${settings.version}`);
+}
+
+/** The names compose already gives fdock's own services: a process cannot take them. */
+export const RESERVED_PROCESS_NAMES = ["web", "gunicorn", "nginx", "front", "release", "credentials", ...Object.keys(SERVICE_KINDS)] as const;
+
+const processName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and -, starting with a letter (at most 40)")
+  .refine((n) => !(RESERVED_PROCESS_NAMES as readonly string[]).includes(n), `must not be one of ${RESERVED_PROCESS_NAMES.join(", ")}`);
+
 export const projectSchema = z.strictObject({
   version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
   /** Compose project name; one per app. */
@@ -78,6 +110,12 @@ export const projectSchema = z.strictObject({
     .transform((h) => ({ path: h.path ?? DEFAULT_HEALTH_PATH, explicit: h.path != null }))
     .prefault({}),
   port: z.number().int().min(0).max(65535).default(8080),
+  /** Backing services on the app's internal network, wired to it by DATABASE_URL / REDIS_URL. */
+  services: z
+    .strictObject({ postgres: serviceSettings("postgres").optional(), redis: serviceSettings("redis").optional() })
+    .default({}),
+  /** Processes beside the web one (a worker), each a command run from the app's image. */
+  processes: z.record(processName, z.string().trim().min(1, "must be a command (it is empty)")).default({}),
 });
 
 export type ProjectConfig = z.infer<typeof projectSchema>;

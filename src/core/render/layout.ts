@@ -28,6 +28,21 @@ export const NGINX_UPSTREAM_FILE = "/etc/nginx/fdock/upstream.conf";
 /** The front's upstream servers inside its container (a redeploy rewrites it). */
 export const FRONT_UPSTREAM_FILE = "/etc/nginx/fdock/front-upstream.conf";
 
+/**
+ * Where the app's containers (web, processes, release, `fdock run`) and the services find the
+ * credentials fdock generated for this app on its engine: a named volume, mounted read-only.
+ * Generated there once and never sent anywhere (src/core/stack/credentials.ts).
+ */
+export const CREDENTIALS_DIR = "/run/fdock/credentials";
+/** The compose volume that holds them (the project's `credentials` volume). */
+export const CREDENTIALS_VOLUME = "credentials";
+/**
+ * In the gunicorn image: exports the credentials' variables that the environment does not set
+ * already (the env file wins), then runs its arguments. The image's ENTRYPOINT; `fdock exec`
+ * runs commands through it too.
+ */
+export const APP_ENV_WRAPPER = "/etc/fdock/with-app-env";
+
 /** The front's listen backlog, and the somaxconn compose gives its container to match. */
 export const FRONT_BACKLOG = 4096;
 
@@ -66,4 +81,6 @@ export const LAYOUT_VALUES = {
   nginx_upstream_file: NGINX_UPSTREAM_FILE,
   front_upstream_file: FRONT_UPSTREAM_FILE,
   front_backlog: FRONT_BACKLOG,
+  credentials_dir: CREDENTIALS_DIR,
+  app_env_wrapper: APP_ENV_WRAPPER,
 } as const;
