@@ -39,6 +39,16 @@ export function renderHealthCheck(): string {
   return renderTemplate("images/gunicorn/fdock_health.py.tmpl");
 }
 
+/** The gunicorn image's entrypoint: the app's service variables, unless the environment sets them. */
+export function renderAppEnvWrapper(): string {
+  return renderTemplate("images/gunicorn/with-app-env.tmpl");
+}
+
+/** The script the `credentials` service runs to generate the app's service passwords on its engine. */
+export function renderCredentialsScript(): string {
+  return renderTemplate("images/gunicorn/fdock_credentials.py.tmpl");
+}
+
 /** The dependency list for a pyproject.toml project (null when requirements.txt is used). */
 export function renderBundledRequirements(project: Project): string | null {
   return project.requirements.kind === "pyproject" ? project.requirements.specs.join("\n") + "\n" : null;

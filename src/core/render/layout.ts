@@ -41,7 +41,22 @@ export const CREDENTIALS_VOLUME = "credentials";
  * already (the env file wins), then runs its arguments. The image's ENTRYPOINT; `fdock exec`
  * runs commands through it too.
  */
-export const APP_ENV_WRAPPER = "/etc/fdock/with-app-env";
+export const APP_ENV_WRAPPER = `${GUNICORN_FILES_DIR}/with-app-env`;
+
+/** The user and database name fdock's services create for the app (each app has its own services). */
+export const SERVICE_USER = "app";
+export const POSTGRES_PORT = 5432;
+export const REDIS_PORT = 6379;
+
+/**
+ * Where a postgres image keeps its data, the mount point of the app's postgres-data volume:
+ * /var/lib/postgresql/data up to 17; from 18 the official image keeps it in a folder per major
+ * version below /var/lib/postgresql (so that pg_upgrade --link can work in one volume).
+ */
+export function postgresDataMount(version: string): string {
+  return Number.parseInt(version, 10) >= 18 ? "/var/lib/postgresql" : "/var/lib/postgresql/data";
+}
+export const REDIS_DATA_DIR = "/data";
 
 /** The front's listen backlog, and the somaxconn compose gives its container to match. */
 export const FRONT_BACKLOG = 4096;
@@ -82,5 +97,9 @@ export const LAYOUT_VALUES = {
   front_upstream_file: FRONT_UPSTREAM_FILE,
   front_backlog: FRONT_BACKLOG,
   credentials_dir: CREDENTIALS_DIR,
+  credentials_volume: CREDENTIALS_VOLUME,
+  service_user: SERVICE_USER,
+  postgres_port: POSTGRES_PORT,
+  redis_port: REDIS_PORT,
   app_env_wrapper: APP_ENV_WRAPPER,
 } as const;

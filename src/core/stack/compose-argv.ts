@@ -30,6 +30,16 @@ export const composeArgv = {
   /** One service (re)started, touching no other; waits until healthy. */
   upAlone: (t: ComposeTarget, service: UpService): Argv =>
     compose(t, ["up", "--detach", "--wait", "--no-build", "--no-deps", service]),
+  /**
+   * Backing services (re)started with what they depend on (the credentials step), each waited for
+   * until healthy; one whose configuration did not change keeps running untouched.
+   */
+  upServices: (t: ComposeTarget, services: readonly string[]): Argv => compose(t, ["up", "--detach", "--wait", "--no-build", ...services]),
+  /** The app's processes (re)created from the current image, nothing else touched. */
+  upProcesses: (t: ComposeTarget, processes: readonly string[]): Argv =>
+    compose(t, ["up", "--detach", "--wait", "--no-build", "--no-deps", ...processes]),
+  /** Pulls the images of the services named (a service image the engine does not have yet). */
+  pull: (t: ComposeTarget, services: readonly string[]): Argv => compose(t, ["pull", "--quiet", ...services]),
   /** Each service's config hash, one `service hash` line each. */
   configHashes: (t: ComposeTarget): Argv => compose(t, ["config", "--hash", "*"]),
   /** Compose's own validation of the file, printing nothing when it is valid. */

@@ -94,6 +94,20 @@ export class ComposeProject implements ComposeTarget {
     return this.run("up nginx", composeArgv.upNginx(this));
   }
 
+  /** Starts the backing services after their credentials step; waits until they are healthy. */
+  upServices(services: readonly string[]): Promise<RunResult> {
+    return this.run(`up ${services.join(" ")}`, composeArgv.upServices(this, services));
+  }
+
+  /** Replaces the app's processes with the current image. */
+  upProcesses(processes: readonly string[]): Promise<RunResult> {
+    return this.run(`up ${processes.join(" ")}`, composeArgv.upProcesses(this, processes));
+  }
+
+  pull(services: readonly string[]): Promise<RunResult> {
+    return this.run(`pull ${services.join(" ")}`, composeArgv.pull(this, services));
+  }
+
   /** The hash compose labels each service's container with, by service; a container with another is out of date. */
   async configHashes(): Promise<Map<string, string>> {
     const result = await this.run("config --hash", composeArgv.configHashes(this));

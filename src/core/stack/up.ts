@@ -14,6 +14,9 @@ import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
 import { recordRelease } from "./releases.js";
 import { asProjectOwner } from "./ownership.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
+import { checkPostgresData } from "./postgres-data.js";
+import { servicesLine, startProcesses, startServices } from "./services.js";
+import { serviceKinds } from "../render/services.js";
 
 export interface UpResult {
   url: string;
@@ -59,6 +62,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
     await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
   }
+  if (project.config.services.postgres) await step(reporter, "data", "Check the postgres data's version", () => checkPostgresData(stack));
   stopIfAborted(signal);
   await step(reporter, "build", "Build gunicorn and nginx images", async () => {
     try {
@@ -68,6 +72,10 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
     }
   });
   stopIfAborted(signal);
+  if (serviceKinds(project).length) {
+    await step(reporter, "services", `Start services (${servicesLine(stack)}), wait until healthy`, () => startServices(stack));
+    stopIfAborted(signal);
+  }
   if (project.config.release) {
     await step(reporter, "release", `Release: ${project.config.release}`, async () => {
       try {
@@ -91,6 +99,9 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
     await step(reporter, "start", "Start the new version beside the running one, wait until healthy, switch to it", () => deployProduction(stack, signal));
   } else {
     await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
+  }
+  if (Object.keys(project.config.processes).length) {
+    await step(reporter, "processes", `Start processes: ${Object.keys(project.config.processes).join(", ")}`, () => startProcesses(stack));
   }
   const port = target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";

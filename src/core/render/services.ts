@@ -1,0 +1,87 @@
+import { parse } from "yaml";
+import { SERVICE_KINDS, serviceImage, type Project, type ServiceKind } from "../project/model.js";
+import { CREDENTIALS_DIR, CREDENTIALS_VOLUME, postgresDataMount, REDIS_DATA_DIR } from "./layout.js";
+import { renderTemplate } from "./templates.js";
+
+type Service = Record<string, unknown>;
+
+/** The backing services fdock.yaml names, in a fixed order (postgres before redis). */
+export function serviceKinds(project: Project): ServiceKind[] {
+  return (Object.keys(SERVICE_KINDS) as ServiceKind[]).filter((k) => project.config.services[k]);
+}
+
+/** The named volume holding a service's data (compose prefixes it with the project name). */
+export function serviceVolume(kind: ServiceKind): string {
+  return `${kind}-data`;
+}
+
+/** The credentials volume as the app's containers mount it: read-only. */
+export const CREDENTIALS_MOUNT = `${CREDENTIALS_VOLUME}:${CREDENTIALS_DIR}:ro`;
+
+/**
+ * A process's line for `sh -c`, as a Procfile's shell runs it. A lone command is exec'd, so that
+ * it is the container's main process and gets the stop signal itself (Celery's warm shutdown; sh
+ * would ignore it and be killed at the end of the grace period). A line with `;`, `&&`, `|`, `&`
+ * or a command substitution stays a shell script.
+ */
+export function processCommand(line: string): string {
+  return /[;&|`\n]|\$\(/.test(line) ? line : `exec ${line}`;
+}
+
+export interface AppContainer {
+  /** The app's image (compose's name for the gunicorn build). */
+  image: string;
+  /** What every container of the app's image gets: environment, env_file, user, volumes. */
+  shared: Service;
+  stopGracePeriod: string;
+}
+
+export interface RenderedServices {
+  services: Record<string, Service>;
+  volumes: string[];
+  /** What the app's own containers (gunicorn, release) wait for: each service healthy. */
+  dependsOn: Record<string, { condition: string }>;
+}
+
+/**
+ * The compose services for fdock.yaml's `services` and `processes`: a one-shot `credentials`
+ * service that generates their passwords on the engine, each backing service on its named data
+ * volume, health-checked and never published, and each process from the app's image. Pure.
+ */
+export function renderServices(project: Project, app: AppContainer): RenderedServices {
+  const kinds = serviceKinds(project);
+  const fragments = parse(renderTemplate("compose/services.yaml.tmpl")) as Record<string, Service>;
+  const services: Record<string, Service> = {};
+  const dependsOn = Object.fromEntries(kinds.map((k) => [k, { condition: "service_healthy" }]));
+
+  if (kinds.length) {
+    services.credentials = { ...fragments.credentials, image: app.image, pull_policy: "never", command: kinds };
+  }
+  const postgres = project.config.services.postgres;
+  if (postgres) {
+    services.postgres = {
+      ...fragments.postgres,
+      image: serviceImage(project.config, "postgres"),
+      volumes: [`${serviceVolume("postgres")}:${postgresDataMount(postgres.version)}`, CREDENTIALS_MOUNT],
+    };
+  }
+  if (project.config.services.redis) {
+    services.redis = {
+      ...fragments.redis,
+      image: serviceImage(project.config, "redis"),
+      volumes: [`${serviceVolume("redis")}:${REDIS_DATA_DIR}`, CREDENTIALS_MOUNT],
+    };
+  }
+  for (const [name, command] of Object.entries(project.config.processes)) {
+    services[name] = {
+      ...fragments.process,
+      image: app.image,
+      pull_policy: "never",
+      ...app.shared,
+      command: ["sh", "-c", processCommand(command)],
+      stop_grace_period: app.stopGracePeriod,
+      ...(kinds.length ? { depends_on: dependsOn } : {}),
+    };
+  }
+  return { services, volumes: [...kinds.map(serviceVolume), ...(kinds.length ? [CREDENTIALS_VOLUME] : [])], dependsOn };
+}
