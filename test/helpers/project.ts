@@ -1,17 +1,22 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 export const EXAMPLE_DIR = resolve(import.meta.dirname, "../../examples/flask-blog");
+/** The second example: Flask-SQLAlchemy on Postgres, a Celery worker on Redis, migrations as the release. */
+export const TASKS_EXAMPLE_DIR = resolve(import.meta.dirname, "../../examples/flask-tasks");
 
 let counter = 0;
 
-/** A copy of the example app in a temp folder, with its own compose project name. */
-export function copyExample(overrides: Record<string, unknown> = {}): { dir: string; name: string; cleanup: () => void } {
+/** A copy of an example app (flask-blog unless told) in a temp folder, with its own compose project name. */
+export function copyExample(
+  overrides: Record<string, unknown> = {},
+  example: string = EXAMPLE_DIR,
+): { dir: string; name: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "fdock-test-"));
-  const dir = join(root, "flask-blog");
-  cpSync(EXAMPLE_DIR, dir, {
+  const dir = join(root, basename(example));
+  cpSync(example, dir, {
     recursive: true,
     filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src),
   });
