@@ -61,7 +61,8 @@ export function scanSources(dir: string): SourceHints {
   const out: SourceHints = { hints: [], celery: [], readsEnv: new Set() };
   for (const file of sourceFiles(dir)) {
     const rel = relative(dir, file);
-    const text = readFileSync(file, "utf8");
+    const text = readable(file);
+    if (text === null) continue;
     for (const [kind, re] of URLS) {
       const m = re.exec(text);
       if (m) out.hints.push({ kind, file: rel, what: `a ${m[1]!.toLowerCase()}:// URL` });
@@ -79,6 +80,15 @@ export function scanSources(dir: string): SourceHints {
   return out;
 }
 
+/** A file's text; null when it cannot be read (a hint is not worth failing init for). */
+function readable(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
 /** Python and config files under dir, breadth first, skipping what is not the app's. */
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
@@ -86,7 +96,7 @@ function sourceFiles(dir: string): string[] {
   for (let depth = 0; depth <= MAX_DEPTH && level.length && files.length < MAX_FILES; depth++) {
     const next: string[] = [];
     for (const folder of level) {
-      for (const entry of readdirSync(folder).sort()) {
+      for (const entry of entries(folder)) {
         const path = join(folder, entry);
         const stat = statSync(path, { throwIfNoEntry: false });
         if (!stat) continue;
@@ -100,6 +110,15 @@ function sourceFiles(dir: string): string[] {
     level = next;
   }
   return files.slice(0, MAX_FILES);
+}
+
+/** A folder's entries, sorted; none when it cannot be read. */
+function entries(folder: string): string[] {
+  try {
+    return readdirSync(folder).sort();
+  } catch {
+    return [];
+  }
 }
 
 /** "pkg/tasks.py" -> "pkg.tasks", "src/pkg/__init__.py" -> "pkg"; null when a part is not a name. */
