@@ -121,12 +121,14 @@ describe("what the code and config files say", () => {
       ".env": "DATABASE_URL=postgresql+psycopg2://u:secret@db/x\n",
       "app.json": '{"addons": ["heroku-redis"]}',
       "tests/conftest.py": "URL = 'amqp://guest@localhost//'\n",
+      "celeryconfig.py": "broker_url = 'amqp://guest@rabbit//'\n",
       "fdock.yaml": "release: redis://nothing\n",
     });
     const s = scanSources(dir);
     expect(s.hints).toEqual([
       { kind: "postgres", file: ".env", what: "a postgresql+psycopg2:// URL" },
       { kind: "redis", file: "app.json", what: "the heroku-redis add-on" },
+      { kind: "amqp", file: "celeryconfig.py", what: "an amqp:// URL" },
       { kind: "redis", file: "pkg/worker.py", what: "a redis:// URL" },
     ]);
     expect(JSON.stringify(s.hints)).not.toContain("secret");

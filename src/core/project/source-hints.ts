@@ -65,7 +65,8 @@ export function scanSources(dir: string): SourceHints {
     if (text === null) continue;
     for (const [kind, re] of URLS) {
       const m = re.exec(text);
-      if (m) out.hints.push({ kind, file: rel, what: `a ${m[1]!.toLowerCase()}:// URL` });
+      const scheme = m?.[1]?.toLowerCase();
+      if (scheme) out.hints.push({ kind, file: rel, what: `${/^[aeiou]/.test(scheme) ? "an" : "a"} ${scheme}:// URL` });
     }
     if (rel === "app.json") {
       for (const [kind, re] of ADDONS) if (re.test(text)) out.hints.push({ kind, file: rel, what: `the ${re.source} add-on` });
