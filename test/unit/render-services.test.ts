@@ -83,6 +83,13 @@ describe("backing services and processes in the compose file", () => {
     expect(processCommand("echo $(date)")).toBe("echo $(date)");
   });
 
+  it("passes $ in a process or release line to the container's shell, not to compose's interpolation", () => {
+    const p = project(`processes:\n  worker: rq worker --url $REDIS_URL\n`);
+    const c = composeOf({ ...p, config: { ...p.config, release: "flask db upgrade --x ${HOME}" } }, prod);
+    expect(c.services.worker!.command).toEqual(["sh", "-c", "exec rq worker --url $$REDIS_URL"]);
+    expect(c.services.release!.command).toEqual(["sh", "-c", "flask db upgrade --x $${HOME}"]);
+  });
+
   it("leaves the topology as it was for an app without services", () => {
     const c = composeOf(project(""), prod);
     expect(Object.keys(c.services).sort()).toEqual(["front", "gunicorn", "nginx", "release"]);

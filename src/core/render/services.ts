@@ -28,6 +28,15 @@ export function processCommand(line: string): string {
   return /[;&|`\n]|\$\(/.test(line) ? line : `exec ${line}`;
 }
 
+/**
+ * A shell line as compose must hold it to pass it on unchanged: compose fills `$VAR` from the
+ * deploying computer's environment, so `$` becomes `$$` and the container's shell expands it
+ * (`rq worker --url $REDIS_URL` gets the app's REDIS_URL, not the laptop's).
+ */
+export function composeLiteral(line: string): string {
+  return line.replaceAll("$", "$$$$");
+}
+
 export interface AppContainer {
   /** The app's image (compose's name for the gunicorn build). */
   image: string;
@@ -78,7 +87,7 @@ export function renderServices(project: Project, app: AppContainer): RenderedSer
       image: app.image,
       pull_policy: "never",
       ...app.shared,
-      command: ["sh", "-c", processCommand(command)],
+      command: ["sh", "-c", composeLiteral(processCommand(command))],
       stop_grace_period: app.stopGracePeriod,
       ...(kinds.length ? { depends_on: dependsOn } : {}),
     };
