@@ -101,5 +101,6 @@ export const LAYOUT_VALUES = {
   service_user: SERVICE_USER,
   postgres_port: POSTGRES_PORT,
   redis_port: REDIS_PORT,
+  redis_data_dir: REDIS_DATA_DIR,
   app_env_wrapper: APP_ENV_WRAPPER,
 } as const;

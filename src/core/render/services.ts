@@ -20,12 +20,13 @@ export const CREDENTIALS_MOUNT = `${CREDENTIALS_VOLUME}:${CREDENTIALS_DIR}:ro`;
 
 /**
  * A process's line for `sh -c`, as a Procfile's shell runs it. A lone command is exec'd, so that
- * it is the container's main process and gets the stop signal itself (Celery's warm shutdown; sh
- * would ignore it and be killed at the end of the grace period). A line with `;`, `&&`, `|`, `&`
- * or a command substitution stays a shell script.
+ * the stop signal reaches it rather than a shell that would not pass it on (Celery's warm
+ * shutdown). A line with `;`, `&&`, `|`, `&` or a command substitution outside quotes stays a
+ * shell script.
  */
 export function processCommand(line: string): string {
-  return /[;&|`\n]|\$\(/.test(line) ? line : `exec ${line}`;
+  const unquoted = line.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''");
+  return /[;&|`\n]|\$\(/.test(unquoted) ? line : `exec ${line}`;
 }
 
 /**
@@ -64,7 +65,12 @@ export function renderServices(project: Project, app: AppContainer): RenderedSer
   const dependsOn = Object.fromEntries(kinds.map((k) => [k, { condition: "service_healthy" }]));
 
   if (kinds.length) {
-    services.credentials = { ...fragments.credentials, image: app.image, pull_policy: "never", command: kinds };
+    services.credentials = {
+      ...fragments.credentials,
+      image: serviceImage(project.config, kinds[0]!),
+      entrypoint: ["sh", "-c", composeLiteral(renderTemplate("compose/credentials.sh.tmpl")), "credentials"],
+      command: kinds,
+    };
   }
   const postgres = project.config.services.postgres;
   if (postgres) {
