@@ -64,15 +64,18 @@ export function renderServices(project: Project, app: AppContainer): RenderedSer
   const services: Record<string, Service> = {};
   const dependsOn = Object.fromEntries(kinds.map((k) => [k, { condition: "service_healthy" }]));
 
+  const postgres = project.config.services.postgres;
   if (kinds.length) {
     services.credentials = {
       ...fragments.credentials,
       image: serviceImage(project.config, kinds[0]!),
       entrypoint: ["sh", "-c", composeLiteral(renderTemplate("compose/credentials.sh.tmpl")), "credentials"],
       command: kinds,
+      // The image's VOLUME (its data folder) would get an anonymous volume each time, left behind
+      // by every `fdock down`: an empty tmpfs there instead.
+      tmpfs: [kinds[0] === "postgres" ? postgresDataMount(postgres!.version) : REDIS_DATA_DIR],
     };
   }
-  const postgres = project.config.services.postgres;
   if (postgres) {
     services.postgres = {
       ...fragments.postgres,
