@@ -134,4 +134,33 @@ describe.skipIf(!haveServices)("backing services and processes (real engine, rea
     expect((e as PrecheckError).hint).toMatch(/fdock backup .*fdock down -v --yes.*fdock restore/);
     expect(await Promise.all([startedAt("postgres"), startedAt("gunicorn")])).toEqual(before);
   });
+
+  it("stops before the release command when a service never becomes healthy; the running version keeps serving", async () => {
+    const before = await startedAt("gunicorn");
+    // An image with no redis-server in it: the container exits at once, again and again.
+    const e = await failure(up({ ...opts, env: { ...process.env, FDOCK_REDIS_IMAGE: process.env.FDOCK_PYTHON_IMAGE! } }, silentReporter));
+    expect(e.message).toBe("redis did not become healthy, so the deploy stopped before the release command.");
+    expect(await startedAt("gunicorn")).toBe(before);
+    expect((await httpGet(`${base}/health`)).status).toBe(200);
+  });
+});
+
+describe.skipIf(!haveServices)("backing services in development mode (real engine)", () => {
+  const ex = copyExample({}, TASKS_EXAMPLE_DIR);
+  afterAll(async () => {
+    await downLocal(ex.dir);
+    await removeProjectImages(ex.name).catch(() => undefined);
+    ex.cleanup();
+  });
+
+  it("runs the same fdock.yaml with `fdock up` (development): the worker processes a job from the mounted source", async () => {
+    const result = await up({ dir: ex.dir, mode: "development", port: 0, publishHost: "127.0.0.1" }, silentReporter);
+    const base = `http://127.0.0.1:${result.port}`;
+    const posted = await fetch(`${base}/jobs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "in development" }) });
+    expect(posted.status).toBe(202);
+    const { id } = (await posted.json()) as { id: number };
+    let job: Record<string, unknown> = {};
+    await eventually(async () => (job = (await (await fetch(`${base}/jobs/${id}`)).json()) as Record<string, unknown>).status === "done", 60_000, "the job done");
+    expect(job).toMatchObject({ result: { word_count: 2 } });
+  });
 });
