@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -24,6 +25,20 @@ export function copyExample(
   const config = parse(readFileSync(join(dir, "fdock.yaml"), "utf8")) as Record<string, unknown>;
   writeFileSync(join(dir, "fdock.yaml"), stringify({ ...config, name, ...overrides }));
   return { dir, name, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: `folder(files)` makes a temp project folder with those files, removed after
+ * each test.
+ */
+export function tempFolders(): (files: Record<string, string>) => string {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return (files) => {
+    const p = projectWith(files);
+    cleanups.push(p.cleanup);
+    return p.dir;
+  };
 }
 
 /** A folder with the given files, for detection tests. */

@@ -163,7 +163,7 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
         expect(load.exitCode, load.stderr).toBe(0);
         const r = await ws.fdock(["-C", tasks.dir, "up", "--remote", "web"]);
         expect(r.exitCode, out(r)).toBe(0);
-        expect(r.stdout).toMatch(/Start services \(.*postgres.*redis.*\), wait until healthy/);
+        expect(out(r)).toMatch(/Start services \(.*postgres.*redis.*\), wait until healthy/);
         const base = `http://${host.ip}`;
         const posted = await fetch(`${base}/jobs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "on the machine" }) });
         expect(posted.status).toBe(202);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { proposeBacking } from "../../src/core/project/backing-proposal.js";
 import { proposeServices, type ServiceFacts } from "../../src/core/project/detect-services.js";
 import { proposeWorker, type WorkerFacts } from "../../src/core/project/detect-worker.js";
@@ -6,15 +6,9 @@ import { parseProcfile } from "../../src/core/project/procfile.js";
 import { procfilePlan } from "../../src/core/project/procfile-processes.js";
 import { readRequirementExtras, readRequirements } from "../../src/core/project/requirements.js";
 import { pythonModule, scanSources } from "../../src/core/project/source-hints.js";
-import { projectWith } from "../helpers/project.js";
+import { tempFolders } from "../helpers/project.js";
 
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function folder(files: Record<string, string>): string {
-  const p = projectWith(files);
-  cleanups.push(p.cleanup);
-  return p.dir;
-}
+const folder = tempFolders();
 
 const facts = (names: string[], more: Partial<ServiceFacts> = {}): ServiceFacts => ({
   names,
