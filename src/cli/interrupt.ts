@@ -35,3 +35,18 @@ export async function withInterrupt<T>(reporter: Reporter, messages: InterruptMe
     process.removeListener("SIGINT", onSigint);
   }
 }
+
+/**
+ * Runs fn while a child program owns the terminal (`fdock run`, `fdock exec`): Ctrl-C is the
+ * child's (its TTY's, or its process group's, which it shares with fdock), so fdock does not quit
+ * on it but waits for the child and returns its exit code.
+ */
+export async function leavingCtrlCToChild<T>(fn: () => Promise<T>): Promise<T> {
+  const ignore = () => undefined;
+  process.on("SIGINT", ignore);
+  try {
+    return await fn();
+  } finally {
+    process.removeListener("SIGINT", ignore);
+  }
+}
