@@ -22,6 +22,14 @@ describe("compose argv builders", () => {
     expect(composeArgv.upAlone(local, "front")).toEqual(docker("up", "--detach", "--wait", "--no-build", "--no-deps", "front"));
   });
 
+  it("run: a one-off container of the run service from its own file, removed after; -T without a terminal", () => {
+    const file = "run-42.compose.yaml";
+    const from = (...args: string[]) => ({ file: "docker", args: ["compose", "-f", file, ...args] });
+    expect(composeArgv.runOneOff(local, file, ["flask", "shell"], true)).toEqual(from("run", "--rm", "--no-deps", "run", "flask", "shell"));
+    expect(composeArgv.runOneOff(local, file, ["python", "-c", "print(1)"], false)).toEqual(from("run", "--rm", "--no-deps", "-T", "run", "python", "-c", "print(1)"));
+    expect(composeArgv.runOneOff(machine, file, ["sh"], true)).toEqual({ file: "docker", args: ["--context", "fdock-web", "compose", "-f", file, "run", "--rm", "--no-deps", "run", "sh"] });
+  });
+
   it("down keeps the volumes unless asked", () => {
     expect(composeArgv.down(local, false)).toEqual(docker("down", "--remove-orphans"));
     expect(composeArgv.down(local, true)).toEqual(docker("down", "--remove-orphans", "--volumes"));
