@@ -82,6 +82,21 @@ describe("fdock run and exec, development stack", () => {
     expect(await containersOf(ex.name, "run")).toEqual([]);
   });
 
+  it("Ctrl-C without a terminal reaches the command, fdock exits 130 and no container is left running it", async () => {
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches fdock and compose alike.
+    // What it prints after Ctrl-C is lost (compose stops relaying on Ctrl-C): it leaves a file in the mounted source instead.
+    const script = "import time\ntry:\n    print('started', flush=True); time.sleep(120)\nexcept KeyboardInterrupt:\n    open('got-ctrl-c', 'w').close(); raise";
+    const child = spawn(process.execPath, [BIN, "-C", ex.dir, "run", "--", "python", "-c", script], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await eventually(async () => out.includes("started"), 60_000, "the one-off prints");
+    process.kill(-child.pid!, "SIGINT");
+    expect(await exited).toBe(130);
+    expect(existsSync(join(ex.dir, "got-ctrl-c"))).toBe(true);
+    expect(await containersOf(ex.name, "run")).toEqual([]);
+  });
+
   it("fdock exec gunicorn prints and passes the exit code through", async () => {
     const r = await fdock(ex.dir, ["exec", "gunicorn", "--", "python", "-c", "import os, sys; print('in', os.environ['FDOCK_APP']); sys.exit(5)"]);
     expect(r.stdout).toBe("in flask_blog:create_app()\n");

@@ -8,7 +8,7 @@ import { renderCompose } from "../../src/core/render/compose.js";
 import type { Target } from "../../src/core/render/target.js";
 import { execArgv, withAppEnv } from "../../src/core/stack/exec-argv.js";
 import { containerFor, isAppService, projectServices } from "../../src/core/stack/exec-in.js";
-import { oneOffCompose, oneOffFileName } from "../../src/core/stack/one-off.js";
+import { oneOffCompose, oneOffContainerName, oneOffFileName } from "../../src/core/stack/one-off.js";
 
 const config = parseConfigText('name: blog\napp: "blog:create_app()"\nservices:\n  postgres: {}\nprocesses:\n  worker: celery -A blog.tasks worker\n');
 const project: Project = { dir: "/p", config, requirements: { kind: "requirements.txt", path: "requirements.txt", names: ["flask"] } };
@@ -94,5 +94,7 @@ describe("fdock run's compose file", () => {
     expect({ ...pinned.services.run, image: undefined }).toEqual({ ...original.services.run, image: undefined });
     expect(pinned.services.gunicorn).toEqual(original.services.gunicorn);
     expect(oneOffFileName(42)).toBe("run-42.compose.yaml");
+    expect(oneOffContainerName("blog", "0a1b2c3d")).toBe("blog-run-0a1b2c3d");
+    expect(oneOffContainerName("blog")).toMatch(/^blog-run-[0-9a-f]{8}$/);
   });
 });

@@ -23,8 +23,9 @@ async function runRun(g: GlobalOptions, command: string[], opts: Options): Promi
   return exitCodeOf(g, async () => {
     const { runOneOff } = await import("../../core/stack/one-off.js");
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    return leavingCtrlCToChild(() =>
-      runOneOff({ dir: resolve(g.projectDir), remote: opts.remote as RemoteChoice, env: process.env, production: Boolean(opts.production), command, tty }),
+    return leavingCtrlCToChild(
+      (interrupted) => runOneOff({ dir: resolve(g.projectDir), remote: opts.remote as RemoteChoice, env: process.env, production: Boolean(opts.production), command, tty }, interrupted),
+      "passed on to the command; its container is stopped if it has not ended within 10 s.",
     );
   });
 }

@@ -15,10 +15,16 @@
  * The compose file is rendered for that engine and mode into a file of this run's own in the
  * bundle folder (the bundle itself, which `fdock up` may be rewriting, is left alone), with the
  * image pinned; it is removed after, and so are the networks compose had to create for it.
+ *
+ * Ctrl-C: on a TTY it is a key the command reads. Without one, compose quits on it but leaves the
+ * container running; so fdock passes it on (SIGINT to the container), gives the command
+ * INTERRUPT_GRACE_S to end, then stops the container (SIGTERM, SIGKILL after STOP_TIMEOUT_S).
  */
 import type Docker from "dockerode";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
 import { connectEngine } from "../engine/engine.js";
 import { UserError } from "../errors.js";
@@ -57,6 +63,30 @@ export function oneOffFileName(pid: number): string {
   return `run-${pid}.compose.yaml`;
 }
 
+/** How long a one-off has to end after the Ctrl-C fdock passed on, and docker stop's grace after that. */
+const INTERRUPT_GRACE_S = 10;
+const STOP_TIMEOUT_S = 5;
+/** The exit code of a run ended by Ctrl-C, as a shell gives a command killed by SIGINT. */
+const INTERRUPTED_EXIT = 130;
+
+/** A one-off container's name: the project's, then random (runs from several computers never collide). */
+export function oneOffContainerName(project: string, random = randomBytes(4).toString("hex")): string {
+  return `${project}-run-${random}`;
+}
+
+/**
+ * After an interrupted run: waits up to INTERRUPT_GRACE_S for the container (removed when it
+ * exits: --rm) to be gone, then stops it. A container already gone is fine.
+ */
+async function stopAfterInterrupt(container: Docker.Container): Promise<void> {
+  const timer = new AbortController();
+  const gone = container.wait({ condition: "removed" }).then(() => true, () => true);
+  const late = sleep(INTERRUPT_GRACE_S * 1000, false, { signal: timer.signal }).catch(() => false);
+  const ended = await Promise.race([gone, late]);
+  timer.abort(); // a pending timer would keep fdock from exiting
+  if (!ended) await container.stop({ t: STOP_TIMEOUT_S }).catch(() => undefined);
+}
+
 /** The image ID a one-off runs: the serving gunicorn's (exactly one), else the last built; a UserError when there is none. */
 async function imageToRun(docker: Docker, project: Project, serving: string[], never: UserError): Promise<string> {
   if (serving.length === 1) {
@@ -73,8 +103,11 @@ async function networksOf(docker: Docker, project: string): Promise<string[]> {
   return (await docker.listNetworks({ filters: { label: [`${COMPOSE_LABELS.project}=${project}`] } })).map((n) => n.Name);
 }
 
-/** Runs CMD in a new container of the app with the terminal attached; resolves to CMD's exit code. */
-export async function runOneOff(req: RunRequest): Promise<number> {
+/**
+ * Runs CMD in a new container of the app with the terminal attached; resolves to CMD's exit code.
+ * `interrupted` fires on Ctrl-C (see above).
+ */
+export async function runOneOff(req: RunRequest, interrupted?: AbortSignal): Promise<number> {
   const target = await engineTarget(req.remote, req.env);
   const docker = target?.docker ?? (await connectEngine(req.env));
   const project = loadProject(req.dir, req.env);
@@ -98,12 +131,19 @@ export async function runOneOff(req: RunRequest): Promise<number> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), oneOffCompose(renderCompose(stack.project, stack.plan, stack.target), image));
   const networksBefore = new Set(await networksOf(docker, name));
+  const container = docker.getContainer(oneOffContainerName(name));
+  const passOn = () => void container.kill({ signal: "SIGINT" }).catch(() => undefined);
+  interrupted?.addEventListener("abort", passOn, { once: true });
   try {
-    const argv = composeArgv.runOneOff({ dockerArgs: opts.dockerArgs ?? [] }, file, req.command, req.tty);
-    return await runArgvInteractive(argv, { cwd: dir, env }).catch((e: Error) => {
+    const argv = composeArgv.runOneOff({ dockerArgs: opts.dockerArgs ?? [] }, file, container.id, req.command, req.tty);
+    const code = await runArgvInteractive(argv, { cwd: dir, env }).catch((e: Error) => {
       throw new UserError(`Could not run \`docker compose run\` (${e.message}).`, "Install the Docker CLI with its compose plugin (v2), and make sure `docker` is on PATH.");
     });
+    // Compose's own code after a Ctrl-C varies (130, 255): an interrupted run is 130.
+    return interrupted?.aborted ? INTERRUPTED_EXIT : code;
   } finally {
+    interrupted?.removeEventListener("abort", passOn);
+    if (interrupted?.aborted) await stopAfterInterrupt(container);
     rmSync(madeDir ? dir : join(dir, file), { recursive: true, force: true });
     // Networks compose created for this run alone go; one in use (the app started meanwhile) stays.
     const made = (await networksOf(docker, name).catch(() => [])).filter((n) => !networksBefore.has(n));
