@@ -22,7 +22,7 @@
  */
 import type Docker from "dockerode";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
@@ -98,6 +98,14 @@ async function imageToRun(docker: Docker, project: Project, serving: string[], n
   return built.Id;
 }
 
+function rmdirIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (or gone): left as it is
+  }
+}
+
 /** The names of the project's networks on the engine. */
 async function networksOf(docker: Docker, project: string): Promise<string[]> {
   return (await docker.listNetworks({ filters: { label: [`${COMPOSE_LABELS.project}=${project}`] } })).map((n) => n.Name);
@@ -125,12 +133,12 @@ export async function runOneOff(req: RunRequest, interrupted?: AbortSignal): Pro
   );
   const image = await imageToRun(docker, project, running.get("gunicorn") ?? [], never);
 
+  const networksBefore = new Set(await networksOf(docker, name));
   const dir = bundleDir(project.dir);
   const madeDir = !existsSync(dir);
   const file = oneOffFileName(process.pid);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, file), oneOffCompose(renderCompose(stack.project, stack.plan, stack.target), image));
-  const networksBefore = new Set(await networksOf(docker, name));
   const container = docker.getContainer(oneOffContainerName(name));
   const passOn = () => void container.kill({ signal: "SIGINT" }).catch(() => undefined);
   interrupted?.addEventListener("abort", passOn, { once: true });
@@ -144,7 +152,9 @@ export async function runOneOff(req: RunRequest, interrupted?: AbortSignal): Pro
   } finally {
     interrupted?.removeEventListener("abort", passOn);
     if (interrupted?.aborted) await stopAfterInterrupt(container);
-    rmSync(madeDir ? dir : join(dir, file), { recursive: true, force: true });
+    rmSync(join(dir, file), { force: true });
+    // The bundle folder too when this run made it, unless an `fdock up` has written to it since.
+    if (madeDir) rmdirIfEmpty(dir);
     // Networks compose created for this run alone go; one in use (the app started meanwhile) stays.
     const made = (await networksOf(docker, name).catch(() => [])).filter((n) => !networksBefore.has(n));
     await Promise.all(made.map((n) => docker.getNetwork(n).remove().catch(() => undefined)));
