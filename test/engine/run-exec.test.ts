@@ -112,10 +112,10 @@ describe("fdock run and exec, development stack", () => {
     expect(await pty.exit).toBe(4);
   });
 
-  it("fdock exec runs an app container's command through its env wrapper when the image has one", async () => {
+  it("fdock exec runs an app container's command through its env wrapper (as `sh WRAPPER`, as the ENTRYPOINT does) when the image has one", async () => {
     const [gunicorn] = await containersOf(ex.name, "gunicorn");
     const wrapper = "/etc/fdock/with-app-env";
-    await docker("exec", "-u", "0", gunicorn!, "sh", "-c", `printf '#!/bin/sh\\nexport WRAPPED=yes\\nexec "$@"\\n' > ${wrapper} && chmod +x ${wrapper}`);
+    await docker("exec", "-u", "0", gunicorn!, "sh", "-c", `printf 'export WRAPPED=yes\\nexec "$@"\\n' > ${wrapper}`);
     try {
       const r = await fdock(ex.dir, ["exec", "gunicorn", "--", "sh", "-c", 'echo "wrapped=$WRAPPED args=$#" "$@"', "x", "a b", "$HOME"]);
       expect(r.stdout).toBe("wrapped=yes args=2 a b $HOME\n");

@@ -27,7 +27,7 @@ describe("fdock exec's argv", () => {
   });
 
   it("in an app container, CMD goes through the env wrapper when the container has it, as arguments, never inside the script", () => {
-    const script = 'if [ -x /etc/fdock/with-app-env ]; then exec /etc/fdock/with-app-env "$@"; fi; exec "$@"';
+    const script = 'if [ -f /etc/fdock/with-app-env ]; then exec sh /etc/fdock/with-app-env "$@"; fi; exec "$@"';
     expect(withAppEnv(["flask", "shell"])).toEqual(["sh", "-c", script, "fdock-exec", "flask", "shell"]);
     expect(execArgv([], "blog-gunicorn-1", ["python", "-c", "print('$HOME; x')"], { tty: false, appEnv: true })).toEqual({
       file: "docker",

@@ -7,11 +7,12 @@ import { APP_ENV_WRAPPER } from "../render/layout.js";
 
 /**
  * CMD run through the app's environment wrapper (APP_ENV_WRAPPER) when the container has it, as
- * the app itself runs; as it is in a container without it (an image built before it existed).
- * The script is fixed text: CMD reaches it as arguments ("$@"), never inside it.
+ * the image's ENTRYPOINT runs the app (`sh WRAPPER CMD…`: the file need not be executable); as it
+ * is in a container without it (an image built before it existed). The script is fixed text: CMD
+ * reaches it as arguments ("$@"), never inside it.
  */
 export function withAppEnv(command: readonly string[]): string[] {
-  const script = `if [ -x ${APP_ENV_WRAPPER} ]; then exec ${APP_ENV_WRAPPER} "$@"; fi; exec "$@"`;
+  const script = `if [ -f ${APP_ENV_WRAPPER} ]; then exec sh ${APP_ENV_WRAPPER} "$@"; fi; exec "$@"`;
   return ["sh", "-c", script, "fdock-exec", ...command];
 }
 
