@@ -141,6 +141,20 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     expect(out(r)).toMatch(/CACHED/);
   });
 
+  it("runs one-off commands on the machine: fdock run --remote in the deployed image, fdock exec --remote in gunicorn", async () => {
+    const run = await ws.fdock(["-C", example.dir, "run", "--remote", "web", "--", "python", "-c", "import sys; from flask_blog.version import VERSION; print('remote', VERSION); sys.exit(3)"], { input: "" });
+    expect(run.stdout, out(run)).toBe("remote 2\n");
+    expect(run.exitCode).toBe(3);
+    const exec = await ws.fdock(["-C", example.dir, "exec", "--remote", "web", "gunicorn", "--", "python", "-c", "import sys; print('in gunicorn'); sys.exit(4)"], { input: "" });
+    expect(exec.stdout, out(exec)).toBe("in gunicorn\n");
+    expect(exec.exitCode).toBe(4);
+    // The one-off is gone; nothing ran on the local engine.
+    const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
+    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["front", "gunicorn", "nginx"]);
+    const local = await sh("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${example.name}`]);
+    expect(local.stdout.trim()).toBe("");
+  });
+
   it("prints the failing service's output and exits non-zero when a remote deploy breaks", async () => {
     writeFileSync(join(example.dir, "flask_blog", "version.py"), "VERSION = (\n");
     const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
