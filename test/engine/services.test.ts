@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { silentReporter } from "../../src/core/events.js";
@@ -12,6 +13,7 @@ import { docker, downLocal, eventually, httpGet, removeProjectImages } from "../
 import { failure } from "../helpers/failure.js";
 import { copyExample, TASKS_EXAMPLE_DIR } from "../helpers/project.js";
 
+const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
 const haveServices = !!process.env.FDOCK_POSTGRES_IMAGE && !!process.env.FDOCK_REDIS_IMAGE;
 
 /**
@@ -111,6 +113,13 @@ describe.skipIf(!haveServices)("backing services and processes (real engine, rea
     const again = await up(opts, silentReporter);
     base = `http://127.0.0.1:${again.port}`;
     expect((await json("GET", `/jobs/${id}`)).body).toMatchObject({ status: "done", text: "survives down" });
+  });
+
+  it("gives fdock run the app's DATABASE_URL: a one-off query reads the rows, its exit code passed on", async () => {
+    const query = "import os, sys, sqlalchemy as sa; e = sa.create_engine(os.environ['DATABASE_URL'].replace('postgresql://', 'postgresql+pg8000://', 1)); n = e.connect().execute(sa.text('select count(*) from jobs')).scalar(); print('jobs', n); sys.exit(3)";
+    const r = await runArgv({ file: process.execPath, args: [BIN, "-C", ex.dir, "run", "--production", "--", "python", "-c", query] });
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(Number(/jobs (\d+)/.exec(r.stdout)?.[1])).toBeGreaterThanOrEqual(3);
   });
 
   it("restarts a process that crashes", async () => {

@@ -26,9 +26,9 @@ describe("compose argv builders", () => {
     const file = "run-42.compose.yaml";
     const from = (...args: string[]) => ({ file: "docker", args: ["compose", "-f", file, ...args] });
     const name = "blog-run-1a2b3c4d";
-    expect(composeArgv.runOneOff(local, file, name, ["flask", "shell"], true)).toEqual(from("run", "--rm", "--no-deps", "--name", name, "run", "flask", "shell"));
-    expect(composeArgv.runOneOff(local, file, name, ["python", "-c", "print(1)"], false)).toEqual(from("run", "--rm", "--no-deps", "--name", name, "-T", "run", "python", "-c", "print(1)"));
-    expect(composeArgv.runOneOff(machine, file, name, ["sh"], true)).toEqual({ file: "docker", args: ["--context", "fdock-web", "compose", "-f", file, "run", "--rm", "--no-deps", "--name", name, "run", "sh"] });
+    expect(composeArgv.runOneOff(local, file, name, ["flask", "shell"], true)).toEqual(from("run", "--rm", "--name", name, "run", "flask", "shell"));
+    expect(composeArgv.runOneOff(local, file, name, ["python", "-c", "print(1)"], false)).toEqual(from("run", "--rm", "--name", name, "-T", "run", "python", "-c", "print(1)"));
+    expect(composeArgv.runOneOff(machine, file, name, ["sh"], true)).toEqual({ file: "docker", args: ["--context", "fdock-web", "compose", "-f", file, "run", "--rm", "--name", name, "run", "sh"] });
   });
 
   it("down keeps the volumes unless asked", () => {

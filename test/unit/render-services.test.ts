@@ -101,7 +101,7 @@ describe("backing services and processes in the compose file", () => {
 
   it("leaves the topology as it was for an app without services", () => {
     const c = composeOf(project(""), prod);
-    expect(Object.keys(c.services).sort()).toEqual(["front", "gunicorn", "nginx", "release"]);
+    expect(Object.keys(c.services).sort()).toEqual(["front", "gunicorn", "nginx", "release", "run"]);
     expect(c.services.gunicorn!.volumes).toEqual(["data-instance:/app/instance"]);
     expect(c.services.gunicorn!.depends_on).toBeUndefined();
   });

@@ -21,11 +21,12 @@ export const composeArgv = {
   runRelease: (t: ComposeTarget): Argv => compose(t, ["run", "--rm", "--no-deps", "release"]),
   /**
    * `fdock run`: CMD in a new container of the run service (gunicorn's settings) from `file`,
-   * named `name`, removed after, nothing else started; on a terminal with a TTY, else -T (stdin
+   * named `name`, removed after; the app's services (postgres, redis) are started first if they are
+   * not running, as gunicorn waits for them; on a terminal with a TTY, else -T (stdin
    * still passed).
    */
   runOneOff: (t: ComposeTarget, file: string, name: string, command: readonly string[], tty: boolean): Argv =>
-    compose(t, ["run", "--rm", "--no-deps", "--name", name, ...(tty ? [] : ["-T"]), RUN_SERVICE, ...command], file),
+    compose(t, ["run", "--rm", "--name", name, ...(tty ? [] : ["-T"]), RUN_SERVICE, ...command], file),
   /** gunicorn (re)started alone, orphans of an older file removed; waits until healthy. */
   upGunicorn: (t: ComposeTarget): Argv =>
     compose(t, ["up", "--detach", "--wait", "--no-build", "--no-deps", "--remove-orphans", "gunicorn"]),
