@@ -4,7 +4,8 @@
  *
  * Environment: BENCH_DURATION (s per wrk run, default 10), BENCH_WARMUP (s, default 2),
  * BENCH_REDEPLOYS (code-only redeploys of each kind, default 3), BENCH_KEEP=1 keeps the temp
- * copy and the stack for a look afterwards.
+ * copy and the stack for a look afterwards, BENCH_REMOTE=0 skips the remote redeploy over SSH
+ * (bench/remote-bytes.ts).
  */
 import { availableParallelism } from "node:os";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ import {
   pipStepMs, publishedPort, recreate, removeWorkspace, writeOverride, type Workspace,
 } from "./stack.ts";
 import { parseWrk, wrkArgs, type WrkResult } from "./wrk.ts";
+import { remoteBytes, remoteSection, remoteTarget, type RemoteResult } from "./remote-bytes.ts";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -357,6 +359,16 @@ async function main(): Promise<void> {
       naiveDep.push(await deployNaive(ws, `naive-dep-${i}`));
     }
 
+    // Remote: a code-only redeploy over SSH to a test SSH host, in bytes sent (its own host and engine).
+    let remote: RemoteResult | { skipped: string };
+    if (process.env.BENCH_REMOTE === "0") remote = { skipped: "skipped (BENCH_REMOTE=0)" };
+    else {
+      remote = await remoteBytes(log).catch((e: Error) => {
+        log(`remote redeploy failed: ${e.message}`);
+        return { skipped: `failed: ${e.message.split("\n")[0]}` };
+      });
+    }
+
     // Targets.
     const f = ioRows[0]!.result;
     const tb = ioRows[2]!.result;
@@ -396,6 +408,9 @@ async function main(): Promise<void> {
         name: "build context: no .git, virtualenvs, caches", want: "none", pass: fdockDumps.junk.length === 0,
         got: fdockDumps.junk.length ? fdockDumps.junk.slice(0, 3).join(", ") : `none (${fdockDumps.files} files, ${bytes(fdockDumps.bytes)})`,
       },
+      "skipped" in remote
+        ? { name: "remote code-only redeploy: bytes sent over SSH", want: "<= 2 x changed + 1 MB", got: remote.skipped, pass: false, why: "not measured in this run" }
+        : remoteTarget(remote),
       {
         name: "`fdock --help` vs `node -e 0`", want: "<= 2x", got: `${ratio(cli.fdockMs / cli.nodeMs)}x`, pass: cli.fdockMs / cli.nodeMs <= 2,
         why: "`fdock --help` loads commander, one small file per command (24) and the drivers' flag lists, and nothing of the core (test/unit/imports.test.ts): commander alone takes about 1.6x `node -e 0`, and the one-file-per-command layout about 10 ms more than the five files it replaced; bundling the CLI layer at build time would win that back",
@@ -475,6 +490,8 @@ async function main(): Promise<void> {
       "## Redeploy that changes only nginx settings",
       "",
       table(["redeploy (client_max_body_size changed)", "total", "requests during it", "failed", "answers"], [["fdock up --production (a new nginx beside the old one, the front switched to it)", seconds(settings.ms), String(settings.requests), String(settings.failed), settings.statuses]]),
+      "",
+      "skipped" in remote ? `## Remote redeploy over SSH: bytes sent\n\n${remote.skipped}.` : remoteSection(remote),
       "",
       "## CLI start-up",
       "",

@@ -1,21 +1,31 @@
 import Docker from "dockerode";
+import { spawn } from "node:child_process";
 import { connect as connectSocket } from "node:net";
+import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Server, utils, type ConnectConfig } from "ssh2";
-import { sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
+import { CHANNELS_PER_CONNECTION, SshDialAgent, sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
 
 /**
  * An SSH server in this process whose `docker system dial-stdio` connects to the local engine's
  * socket, as the docker CLI on a machine does: dockerode talks to a real engine over real SSH.
  */
-function dialStdioServer(): Promise<{ server: Server; port: number }> {
+function dialStdioServer(opts: { maxSessions?: number } = {}): Promise<{ server: Server; port: number; connections: () => number }> {
   const hostKey = utils.generateKeyPairSync("ed25519").private;
+  let connections = 0;
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
+    connections++;
+    let sessions = 0;
     client.on("authentication", (ctx) => ctx.accept());
     client.on("error", () => undefined);
-    client.on("session", (accept) => {
-      accept().on("exec", (acceptExec, _reject, info) => {
+    client.on("session", (accept, reject) => {
+      // sshd's MaxSessions: channels one connection may have open at once.
+      if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return reject();
+      sessions++;
+      const session = accept();
+      session.on("close", () => sessions--);
+      session.on("exec", (acceptExec, _reject, info) => {
         const channel = acceptExec();
         if (info.command !== "docker system dial-stdio") {
           channel.exit(127);
@@ -29,8 +39,10 @@ function dialStdioServer(): Promise<{ server: Server; port: number }> {
       });
     });
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port })));
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, connections: () => connections })));
 }
+
+const agentOf = (docker: Docker) => (docker.modem as unknown as { agent: SshDialAgent }).agent;
 
 describe("dockerode over SSH", () => {
   let ssh: { server: Server; port: number };
@@ -59,6 +71,60 @@ describe("dockerode over SSH", () => {
     expect((await docker.listContainers({ limit: 1 })).length).toBeLessThanOrEqual(1);
     await new Promise((r) => setImmediate(r));
     expect(warnings.map((w) => w.message)).toEqual([]);
+  });
+
+  it("shares one SSH connection between many API calls, one channel each", async () => {
+    const before = ssh.connections();
+    const docker = new Docker(sshEngineOptions(config()));
+    for (let i = 0; i < 12; i++) await docker.ping();
+    await Promise.all(Array.from({ length: CHANNELS_PER_CONNECTION }, () => docker.version()));
+    expect(ssh.connections() - before).toBe(1);
+    expect(agentOf(docker).connectionsOpened).toBe(1);
+    agentOf(docker).close();
+  });
+
+  it("opens another connection when more calls run at once than one connection carries", async () => {
+    const docker = new Docker(sshEngineOptions(config()));
+    const versions = await Promise.all(Array.from({ length: CHANNELS_PER_CONNECTION + 3 }, () => docker.version()));
+    expect(versions).toHaveLength(CHANNELS_PER_CONNECTION + 3);
+    expect(agentOf(docker).connectionsOpened).toBe(2);
+    agentOf(docker).close();
+  });
+
+  it("serves every call from a server that allows fewer channels per connection (MaxSessions 2)", async () => {
+    const strict = await dialStdioServer({ maxSessions: 2 });
+    try {
+      const docker = new Docker(sshEngineOptions({ ...config(), port: strict.port }));
+      const pings = await Promise.all(Array.from({ length: 5 }, () => docker.ping()));
+      expect(pings.map(String)).toEqual(Array(5).fill("OK"));
+      expect(strict.connections()).toBeGreaterThanOrEqual(2);
+      agentOf(docker).close();
+    } finally {
+      strict.server.close();
+    }
+  });
+
+  it("an idle SSH connection does not keep a process alive: it exits once its calls are done", async () => {
+    const key = utils.generateKeyPairSync("ed25519").private;
+    const root = resolve(import.meta.dirname, "../..");
+    // Node runs the agent's TypeScript source as it is (type stripping): the same code, in a child.
+    const script = [
+      `import Docker from "dockerode";`,
+      `import { sshEngineOptions } from ${JSON.stringify(join(root, "src/core/engine/ssh-dial.ts"))};`,
+      `const docker = new Docker(sshEngineOptions({ host: "127.0.0.1", port: ${ssh.port}, username: "fdock", privateKey: process.env.KEY, keepaliveInterval: 15000 }));`,
+      `await docker.ping();`,
+      `console.log("pinged");`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: root, env: { ...process.env, KEY: key } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const started = Date.now();
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(out).toContain("pinged");
+    expect(code, out).toBe(0);
+    // Functional bound: well under the 10 s an idle connection would otherwise stay open.
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 
   it("(the cause) docker-modem's own ssh protocol builds an invalid URL that Node warns about", async () => {

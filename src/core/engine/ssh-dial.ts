@@ -1,40 +1,127 @@
 import type Docker from "dockerode";
 import { Agent, type ClientRequestArgs } from "node:http";
+import { connect as connectTcp, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { Client, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+
+/** Channels one SSH connection carries at once: below OpenSSH's default MaxSessions (10). */
+export const CHANNELS_PER_CONNECTION = 8;
+/** An SSH connection with no channel open is closed after this long. */
+const IDLE_CLOSE_MS = 10_000;
+
+/** One SSH connection and the channels it carries. */
+interface Connection {
+  client: Client;
+  socket: Socket;
+  ready: Promise<void>;
+  channels: Set<ClientChannel>;
+  /** Channels being opened or open (a request counts from the moment it picks this connection). */
+  inUse: number;
+  /** How many channels it may carry: lowered when the server refuses one (its MaxSessions). */
+  capacity: number;
+  closed: boolean;
+  idleTimer?: NodeJS.Timeout;
+}
 
 /**
  * An HTTP agent whose every connection is `docker system dial-stdio` run on the host over SSH:
- * the Docker CLI's own way to reach an engine at ssh://. One SSH connection per HTTP connection,
- * closed with it, as docker-modem does.
+ * the Docker CLI's own way to reach an engine at ssh://. Each HTTP connection is one SSH channel,
+ * closed with it; the channels share SSH connections (up to CHANNELS_PER_CONNECTION each), so a
+ * deploy's hundreds of API calls cost a handshake or two, not one each. An idle connection never
+ * keeps the process alive (its socket is unref'd, and it has no SSH keepalive timer: TCP
+ * keepalive watches it instead) and is closed after IDLE_CLOSE_MS.
  */
 export class SshDialAgent extends Agent {
-  constructor(private readonly ssh: ConnectConfig) {
+  private readonly ssh: ConnectConfig;
+  private readonly pool: Connection[] = [];
+  /** SSH connections opened so far. */
+  connectionsOpened = 0;
+
+  constructor(ssh: ConnectConfig) {
     super({ keepAlive: false });
+    this.ssh = ssh;
   }
 
   override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     const done = callback ?? (() => undefined);
-    const conn = new Client();
-    let stream: Duplex | undefined;
-    conn.on("error", (err) => {
-      if (stream) stream.destroy(err);
-      else done(err, undefined as never);
-    });
-    conn.once("ready", () => {
-      conn.exec("docker system dial-stdio", (err, channel) => {
-        if (err) {
-          conn.end();
-          done(err, undefined as never);
-          return;
-        }
-        stream = channel as unknown as Duplex;
-        channel.once("close", () => conn.end());
-        done(null, stream);
-      });
-    });
-    conn.connect(this.ssh);
+    this.openChannel().then((stream) => done(null, stream), (err: Error) => done(err, undefined as never));
     return undefined;
+  }
+
+  /** Closes every SSH connection now. */
+  close(): void {
+    for (const c of [...this.pool]) this.drop(c);
+  }
+
+  private async openChannel(): Promise<Duplex> {
+    const conn = this.pool.find((c) => !c.closed && c.inUse < c.capacity) ?? this.connect();
+    this.take(conn);
+    let channel: ClientChannel;
+    try {
+      await conn.ready;
+      channel = await new Promise<ClientChannel>((resolve, reject) => conn.client.exec("docker system dial-stdio", (err, ch) => (err ? reject(err) : resolve(ch))));
+    } catch (e) {
+      this.release(conn);
+      // The server refused one more channel on a connection that carries others (its MaxSessions):
+      // that connection keeps what it has, the request goes to another.
+      if (!conn.closed && conn.inUse > 0 && /open failed|Channel open failure/i.test((e as Error).message)) {
+        conn.capacity = conn.inUse;
+        return this.openChannel();
+      }
+      throw e;
+    }
+    conn.channels.add(channel);
+    channel.once("close", () => {
+      conn.channels.delete(channel);
+      this.release(conn);
+    });
+    return channel as unknown as Duplex;
+  }
+
+  private connect(): Connection {
+    const { keepaliveInterval: _k, ...config } = this.ssh;
+    const socket = connectTcp({ host: config.host ?? "localhost", port: config.port ?? 22 });
+    socket.setKeepAlive(true, 15_000);
+    const client = new Client();
+    const conn: Connection = { client, socket, ready: Promise.resolve(), channels: new Set(), inUse: 0, capacity: CHANNELS_PER_CONNECTION, closed: false };
+    conn.ready = new Promise<void>((resolve, reject) => {
+      client.once("ready", () => resolve());
+      client.on("error", (err) => {
+        reject(err);
+        // A channel in flight ends with the connection's error (the request fails with it).
+        for (const ch of conn.channels) (ch as unknown as Duplex).destroy(err);
+        this.drop(conn);
+      });
+      client.once("close", () => this.drop(conn));
+    });
+    conn.ready.catch(() => undefined); // every waiter handles it; this only silences the spare
+    client.connect({ ...config, sock: socket });
+    this.pool.push(conn);
+    this.connectionsOpened++;
+    return conn;
+  }
+
+  private take(conn: Connection): void {
+    conn.inUse++;
+    clearTimeout(conn.idleTimer);
+    conn.socket.ref();
+  }
+
+  private release(conn: Connection): void {
+    conn.inUse--;
+    if (conn.inUse > 0 || conn.closed) return;
+    conn.socket.unref();
+    conn.idleTimer = setTimeout(() => this.drop(conn), IDLE_CLOSE_MS).unref();
+  }
+
+  private drop(conn: Connection): void {
+    clearTimeout(conn.idleTimer);
+    const i = this.pool.indexOf(conn);
+    if (i >= 0) this.pool.splice(i, 1);
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.client.end();
+    conn.socket.unref();
   }
 }
 
