@@ -69,8 +69,13 @@ export async function execStreamed(docker: Docker, containerId: string, req: Str
     req.stdin.pipe(socket as unknown as Writable).on("error", () => undefined);
   }
   const sink = req.stdout ?? new Writable({ write: (c: Buffer, _e, done) => (collected.push(c), done()) });
-  await pipeline(socket as unknown as Readable, demux, sink, { end: false });
-  req.stdin?.unpipe();
+  try {
+    await pipeline(socket as unknown as Readable, demux, sink, { end: false });
+  } finally {
+    // The command's output ended: the connection is done with (left open, it would keep this process alive).
+    req.stdin?.unpipe();
+    socket.destroy();
+  }
   return { exitCode: await exitCode(exec), stdout: Buffer.concat(collected).toString("utf8"), stderr };
 }
 

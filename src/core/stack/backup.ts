@@ -67,7 +67,9 @@ export async function backupStack(req: BackupRequest, reporter: Reporter, docker
   // Paths that do not exist (in development, a folder the app has not made yet) hold nothing.
   const present: string[] = [];
   for (const path of persistent) {
-    const found = await client.getContainer(running.gunicorn!).infoArchive({ path: posix.join(APP_DIR, path) }).then(() => true, () => false);
+    // dockerode answers a HEAD with the response itself: left open, it would keep this process alive.
+    const found = await client.getContainer(running.gunicorn!).infoArchive({ path: posix.join(APP_DIR, path) })
+      .then((res) => ((res as unknown as { destroy?: () => void }).destroy?.(), true), () => false);
     (found ? present : result.absent).push(path);
   }
   if (!server && !present.length) return result;
