@@ -7,7 +7,9 @@ import { pipeline } from "node:stream/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ArchiveWriter, entryStream, listEntries, parseTarHeader, tarHeader } from "../../src/core/stack/backup-archive.js";
 import { checkRestore, MANIFEST_ENTRY, readBackup, REDIS_NOTE, verifyBackup, type BackupManifest } from "../../src/core/stack/backup-manifest.js";
-import { defaultBackupName } from "../../src/core/stack/backup.js";
+import { backupStack, defaultBackupName } from "../../src/core/stack/backup.js";
+import { silentReporter } from "../../src/core/events.js";
+import { copyExample } from "../helpers/project.js";
 import { UserError } from "../../src/core/errors.js";
 
 /** The backup file: a tar of streamed entries (written without knowing their size first), its manifest, its checks. */
@@ -132,6 +134,19 @@ describe("backup file", () => {
     await w.addBuffer(MANIFEST_ENTRY, Buffer.from('{"format": "something else"}'));
     await w.finish();
     await expect(readBackup(badManifest)).rejects.toThrow(/manifest fdock can read/);
+  });
+
+  it("an app with nothing to back up says so and writes no file (without asking any engine)", async () => {
+    const ex = copyExample({ persistent: [] });
+    try {
+      const cwd = temp();
+      // DOCKER_HOST pointing nowhere: the answer comes before any engine is asked.
+      const r = await backupStack({ dir: ex.dir, env: { ...process.env, DOCKER_HOST: "unix:///nonexistent.sock" }, cwd, where: "the local engine" }, silentReporter);
+      expect(r).toMatchObject({ file: null, bytes: 0, postgres: null, paths: [] });
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      ex.cleanup();
+    }
   });
 
   it("default name: app and UTC time, no colons", () => {
