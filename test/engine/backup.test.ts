@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+import { utils } from "ssh2";
+import { sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentReporter, type ProgressEvent } from "../../src/core/events.js";
 import { ArchiveWriter, entryStream, listEntries, readEntry } from "../../src/core/stack/backup-archive.js";
@@ -13,9 +16,12 @@ import { backupStack } from "../../src/core/stack/backup.js";
 import { downStack } from "../../src/core/stack/down.js";
 import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
+import { dialStdioServer } from "../helpers/ssh-dial-server.js";
 import { docker, downLocal, httpGet, upLocal } from "../helpers/engine.js";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
+/** A worker that waits, and exits at once on SIGTERM (as PID 1, with no handler, it would be killed only after the grace period). */
+const WORKER = `python -c "__import__('signal').signal(15, lambda *a: exit(0)) or __import__('time').sleep(10**6)"`;
 
 /**
  * `fdock backup` and `fdock restore` on the real engine with the postgres stand-in: the example
@@ -23,7 +29,8 @@ const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
  * test writes rows to. Skipped where no postgres image is given (FDOCK_POSTGRES_IMAGE).
  */
 describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres and a persistent path)", () => {
-  const ex = copyExample({ services: { postgres: { version: "16" } } });
+  // A worker process too: a restore stops it with the web container and starts it again.
+  const ex = copyExample({ services: { postgres: { version: "16" } }, processes: { worker: WORKER } });
   const out = mkdtempSync(join(tmpdir(), "fdock-backups-"));
   const file = join(out, "blog.fdock-backup");
   let uploaded = "";
@@ -74,7 +81,9 @@ describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres
     await expect(uploadSum()).rejects.toThrow();
 
     const restored = await restoreStack({ dir: ex.dir, env: process.env, file, where: "the local engine", yes: true }, silentReporter);
-    expect(restored).toMatchObject({ restored: true, postgres: true, paths: ["instance"], restarted: ["gunicorn"] });
+    expect(restored).toMatchObject({ restored: true, postgres: true, paths: ["instance"] });
+    expect([...restored.restarted].sort()).toEqual(["gunicorn", "worker"]);
+    expect(await docker("inspect", "-f", "{{.State.Running}}", await container("worker"))).toBe("true");
     expect(await rows()).toBe(before);
     expect(await uploadSum()).toBe(uploaded);
     // The app's user still owns what it wrote, and the app serves again through nginx.
@@ -131,6 +140,25 @@ describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres
     expect(o.message).toContain(`holds the data of app some-other-app, not of ${ex.name}`);
     expect(o.hint).toContain("--from-app some-other-app");
     expect(await untouched()).toEqual(state);
+  });
+
+  it("over SSH (dockerode through `docker system dial-stdio`, as --remote): the dump streams out and back in", async () => {
+    const ssh = await dialStdioServer();
+    try {
+      const remote = new Docker(sshEngineOptions({ host: "127.0.0.1", port: ssh.port, username: "fdock", privateKey: utils.generateKeyPairSync("ed25519").private, readyTimeout: 10_000 }));
+      const viaSsh = join(out, "ssh.fdock-backup");
+      const taken = await backupStack({ dir: ex.dir, env: process.env, output: viaSsh, cwd: out, where: "machine test" }, silentReporter, remote);
+      expect(taken.postgres!.bytes).toBeGreaterThan(0);
+      const before = await rows();
+      await sql("DELETE FROM notes WHERE id % 2 = 0");
+      await docker("exec", await container("gunicorn"), "rm", "/app/instance/uploads/photo.bin");
+      const restored = await restoreStack({ dir: ex.dir, env: process.env, file: viaSsh, where: "machine test", yes: true }, silentReporter, remote);
+      expect(restored.restored).toBe(true);
+      expect(await rows()).toBe(before);
+      expect(await uploadSum()).toBe(uploaded);
+    } finally {
+      ssh.server.close();
+    }
   });
 
   const restore = (path: string) => restoreStack({ dir: ex.dir, env: process.env, file: path, where: "the local engine", yes: true }, silentReporter);
