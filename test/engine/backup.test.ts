@@ -142,6 +142,18 @@ describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres
     expect(await untouched()).toEqual(state);
   });
 
+  it("a restore interrupted (Ctrl-C) stops after the step in flight and starts the app's containers again", async () => {
+    const before = await rows();
+    const ctrlC = new AbortController();
+    ctrlC.abort(); // the first Ctrl-C came while the containers were being stopped
+    const e = await failure(restoreStack({ dir: ex.dir, env: process.env, file, where: "the local engine", yes: true, signal: ctrlC.signal }, silentReporter));
+    expect(e.exitCode).toBe(130);
+    expect(e.message).toMatch(/interrupted before it changed anything; (worker, gunicorn|gunicorn, worker) started again/);
+    expect(await rows()).toBe(before);
+    for (const service of ["gunicorn", "worker"]) expect(await docker("inspect", "-f", "{{.State.Running}}", await container(service))).toBe("true");
+    expect((await httpGet(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
   it("over SSH (dockerode through `docker system dial-stdio`, as --remote): the dump streams out and back in", async () => {
     const ssh = await dialStdioServer();
     try {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { action } from "../command-action.js";
 import { withReporter } from "../exit-code.js";
+import { withInterrupt } from "../interrupt.js";
 import { remoteOption, type GlobalOptions, type Options } from "../options.js";
 import { out, printJson } from "../output.js";
 import { confirm } from "../prompt.js";
@@ -25,17 +26,19 @@ async function runRestore(g: GlobalOptions, file: string, opts: Options): Promis
   return withReporter(g, async (reporter) => {
     // A question only where someone can answer it: a terminal, not CI.
     const interactive = process.stdin.isTTY && process.stderr.isTTY && !process.env.CI && !g.json;
-    const result = await restoreOn(
-      {
-        dir: resolve(g.projectDir),
-        remote: opts.remote as RemoteChoice,
-        env: process.env,
-        file: resolve(file),
-        yes: Boolean(opts.yes),
-        confirm: interactive ? confirm : undefined,
-        fromApp: opts.fromApp as string | undefined,
-      },
+    const request = {
+      dir: resolve(g.projectDir),
+      remote: opts.remote as RemoteChoice,
+      env: process.env,
+      file: resolve(file),
+      yes: Boolean(opts.yes),
+      confirm: interactive ? confirm : undefined,
+      fromApp: opts.fromApp as string | undefined,
+    };
+    const result = await withInterrupt(
       reporter,
+      { first: "finishing the restore step in flight, then starting the app's containers again.", second: "The app's web and process containers may be left stopped: `fdock up` starts them again." },
+      (signal) => restoreOn(request, reporter, signal),
     );
     await reporter.flush();
     if (g.json) return printJson(result);

@@ -12,6 +12,7 @@ import { posix } from "node:path";
 import { connectEngine } from "../engine/engine.js";
 import { UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
+import { stopIfAborted } from "../interrupt.js";
 import { loadProject } from "../project/config-file.js";
 import { APP_DIR } from "../render/layout.js";
 import { entryStream } from "./backup-archive.js";
@@ -31,6 +32,8 @@ export interface RestoreRequest {
   confirm?: (question: string) => Promise<boolean>;
   /** --from-app NAME: restore NAME's backup into this app on purpose. */
   fromApp?: string;
+  /** Ctrl-C: the step in flight finishes, no further one starts, and the stopped containers start again. */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -76,11 +79,14 @@ export async function restoreStack(req: RestoreRequest, reporter: Reporter, dock
   try {
     await step(reporter, "restore-stop", `Stop ${names(stopped)} for the restore`, () => stopAll(client, stopped.map((c) => c.id)));
     try {
+      const interrupted = (done: string) => stopIfAborted(req.signal, `The restore was interrupted ${done}; ${names(stopped)} started again.`, "Run `fdock restore` again to restore all of the backup.");
+      interrupted("before it changed anything");
       if (backup.manifest.postgres && running.postgres) {
         await step(reporter, "restore-postgres", "Restore the database (pg_restore, one transaction)", () => restoreDatabase(client, running.postgres!, backup));
         result.postgres = true;
       }
       for (const { path, entry } of backup.manifest.paths) {
+        interrupted(`after ${[...(result.postgres ? ["the database"] : []), ...result.paths].join(", ") || "nothing"} was restored`);
         await step(reporter, `restore-path-${path}`, `Replace the persistent path ${path}`, () => replacePath(client, running.gunicorn!, path, backup, entry));
         result.paths.push(path);
       }

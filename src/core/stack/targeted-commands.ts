@@ -86,9 +86,10 @@ export async function backupOn(req: OnEngine & { output?: string; cwd: string },
 export async function restoreOn(
   req: OnEngine & { file: string; yes: boolean; confirm?: (question: string) => Promise<boolean>; fromApp?: string },
   reporter: Reporter,
+  signal?: AbortSignal,
 ): Promise<RestoreResult> {
   const target = await engineTarget(req.remote, req.env);
   const { restoreStack } = await import("./backup-restore.js");
   const { file, yes, confirm, fromApp } = req;
-  return restoreStack({ dir: req.dir, env: target?.env ?? req.env, file, yes, confirm, fromApp, where: target ? `machine ${target.name}` : "the local engine" }, reporter, target?.docker);
+  return restoreStack({ dir: req.dir, env: target?.env ?? req.env, file, yes, confirm, fromApp, signal, where: target ? `machine ${target.name}` : "the local engine" }, reporter, target?.docker);
 }
