@@ -30,9 +30,10 @@ const WORKER = `python -c "__import__('signal').signal(15, lambda *a: exit(0)) o
  */
 describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres and a persistent path)", () => {
   // A worker process too: a restore stops it with the web container and starts it again.
-  const ex = copyExample({ services: { postgres: { version: "16" } }, processes: { worker: WORKER } });
-  const out = mkdtempSync(join(tmpdir(), "fdock-backups-"));
-  const file = join(out, "blog.fdock-backup");
+  // Made in beforeAll: a skipped describe still runs its body.
+  let ex: ReturnType<typeof copyExample>;
+  let out = "";
+  let file = "";
   let uploaded = "";
   let port = 0;
 
@@ -48,6 +49,9 @@ describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres
   };
 
   beforeAll(async () => {
+    ex = copyExample({ services: { postgres: { version: "16" } }, processes: { worker: WORKER } });
+    out = mkdtempSync(join(tmpdir(), "fdock-backups-"));
+    file = join(out, "blog.fdock-backup");
     port = (await upLocal(ex.dir, "production")).port;
     await sql("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL); INSERT INTO notes (body) SELECT 'note ' || g FROM generate_series(1, 2000) g;");
     // An upload the app would write: as the app's user, in the persistent path.
