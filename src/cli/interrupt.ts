@@ -35,3 +35,24 @@ export async function withInterrupt<T>(reporter: Reporter, messages: InterruptMe
     process.removeListener("SIGINT", onSigint);
   }
 }
+
+/**
+ * Runs fn while a child program owns the terminal (`fdock run`, `fdock exec`): Ctrl-C is the
+ * child's too (its TTY's, or its process group's, which it shares with fdock), so fdock does not
+ * quit on it: the first one aborts `interrupted` (after printing `message`, if any), for the core
+ * to finish what the child leaves behind, and fdock returns the child's exit code.
+ */
+export async function leavingCtrlCToChild<T>(fn: (interrupted: AbortSignal) => Promise<T>, message?: string): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) return;
+    if (message) writeNow(`\nCtrl-C: ${message}\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+}

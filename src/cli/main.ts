@@ -12,6 +12,7 @@ import { registerBuild } from "./commands/build.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
 import { registerEnv } from "./commands/env.js";
+import { registerExec } from "./commands/exec.js";
 import { registerInit } from "./commands/init.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerMachine } from "./commands/machine.js";
@@ -19,11 +20,12 @@ import { registerPs } from "./commands/ps.js";
 import { registerReleases } from "./commands/releases.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerRollback } from "./commands/rollback.js";
+import { registerRun } from "./commands/run.js";
 import { registerUp } from "./commands/up.js";
 import { registerUse } from "./commands/use.js";
 
 /** The commands in the order `fdock --help` lists them. */
-const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerConfig, registerReleases, registerRollback, registerBackup, registerRestore, registerMachine, registerEnv, registerUse, registerActive];
+const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerRun, registerExec, registerConfig, registerReleases, registerRollback, registerBackup, registerRestore, registerMachine, registerEnv, registerUse, registerActive];
 
 
 export function buildProgram(): Command {

@@ -1,17 +1,23 @@
+import { afterEach } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 export const EXAMPLE_DIR = resolve(import.meta.dirname, "../../examples/flask-blog");
+/** The second example: Flask-SQLAlchemy on Postgres, a Celery worker on Redis, migrations as the release. */
+export const TASKS_EXAMPLE_DIR = resolve(import.meta.dirname, "../../examples/flask-tasks");
 
 let counter = 0;
 
-/** A copy of the example app in a temp folder, with its own compose project name. */
-export function copyExample(overrides: Record<string, unknown> = {}): { dir: string; name: string; cleanup: () => void } {
+/** A copy of an example app (flask-blog unless told) in a temp folder, with its own compose project name. */
+export function copyExample(
+  overrides: Record<string, unknown> = {},
+  example: string = EXAMPLE_DIR,
+): { dir: string; name: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "fdock-test-"));
-  const dir = join(root, "flask-blog");
-  cpSync(EXAMPLE_DIR, dir, {
+  const dir = join(root, basename(example));
+  cpSync(example, dir, {
     recursive: true,
     filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src),
   });
@@ -19,6 +25,20 @@ export function copyExample(overrides: Record<string, unknown> = {}): { dir: str
   const config = parse(readFileSync(join(dir, "fdock.yaml"), "utf8")) as Record<string, unknown>;
   writeFileSync(join(dir, "fdock.yaml"), stringify({ ...config, name, ...overrides }));
   return { dir, name, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file: `folder(files)` makes a temp project folder with those files, removed after
+ * each test.
+ */
+export function tempFolders(): (files: Record<string, string>) => string {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return (files) => {
+    const p = projectWith(files);
+    cleanups.push(p.cleanup);
+    return p.dir;
+  };
 }
 
 /** A folder with the given files, for detection tests. */

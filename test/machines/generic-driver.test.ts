@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpGet } from "../../src/core/stack/http-check.js";
-import { copyExample } from "../helpers/project.js";
+import { copyExample, TASKS_EXAMPLE_DIR } from "../helpers/project.js";
 import { buildFdock, hostExec, makeWorkstation, ROOT, sh, startSshHost, type SshHost, type Workstation } from "./ssh-host.js";
 
 /**
@@ -141,6 +141,20 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     expect(out(r)).toMatch(/CACHED/);
   });
 
+  it("runs one-off commands on the machine: fdock run --remote in the deployed image, fdock exec --remote in gunicorn", async () => {
+    const run = await ws.fdock(["-C", example.dir, "run", "--remote", "web", "--", "python", "-c", "import sys; from flask_blog.version import VERSION; print('remote', VERSION); sys.exit(3)"], { input: "" });
+    expect(run.stdout, out(run)).toBe("remote 2\n");
+    expect(run.exitCode).toBe(3);
+    const exec = await ws.fdock(["-C", example.dir, "exec", "--remote", "web", "gunicorn", "--", "python", "-c", "import sys; print('in gunicorn'); sys.exit(4)"], { input: "" });
+    expect(exec.stdout, out(exec)).toBe("in gunicorn\n");
+    expect(exec.exitCode).toBe(4);
+    // The one-off is gone; nothing ran on the local engine.
+    const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
+    expect((JSON.parse(ps.stdout) as Array<{ service: string }>).map((s) => s.service).sort()).toEqual(["front", "gunicorn", "nginx"]);
+    const local = await sh("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${example.name}`]);
+    expect(local.stdout.trim()).toBe("");
+  });
+
   it("prints the failing service's output and exits non-zero when a remote deploy breaks", async () => {
     writeFileSync(join(example.dir, "flask_blog", "version.py"), "VERSION = (\n");
     const r = await ws.fdock(["-C", example.dir, "up", "--remote", "web"]);
@@ -152,6 +166,39 @@ describe("fdock machine with the generic driver, on a real SSH host", () => {
     const ps = await ws.fdock(["-C", example.dir, "--json", "ps", "--remote", "web"]);
     expect(JSON.parse(ps.stdout)).toEqual([]);
   });
+
+  it.skipIf(!process.env.FDOCK_POSTGRES_IMAGE || !process.env.FDOCK_REDIS_IMAGE)(
+    "runs an app with Postgres, Redis and a Celery worker with up --remote: the same fdock.yaml as locally",
+    async () => {
+      const tasks = copyExample({}, TASKS_EXAMPLE_DIR);
+      try {
+        const images = [process.env.FDOCK_POSTGRES_IMAGE!, process.env.FDOCK_REDIS_IMAGE!];
+        const load = await sh("sh", ["-c", `docker save "$1" "$2" | docker --context fdock-web load`, "sh", ...images], { env: ws.env });
+        expect(load.exitCode, load.stderr).toBe(0);
+        const r = await ws.fdock(["-C", tasks.dir, "up", "--remote", "web"]);
+        expect(r.exitCode, out(r)).toBe(0);
+        expect(out(r)).toMatch(/Start services \(.*postgres.*redis.*\), wait until healthy/);
+        const base = `http://${host.ip}`;
+        const posted = await fetch(`${base}/jobs`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "on the machine" }) });
+        expect(posted.status).toBe(202);
+        const { id } = (await posted.json()) as { id: number };
+        let job: Record<string, unknown> = {};
+        for (let i = 0; i < 100 && job.status !== "done"; i++) {
+          job = (await (await fetch(`${base}/jobs/${id}`)).json()) as Record<string, unknown>;
+          if (job.status !== "done") await new Promise((res) => setTimeout(res, 300));
+        }
+        expect(job).toMatchObject({ status: "done", result: { word_count: 3 } });
+        const ps = await ws.fdock(["-C", tasks.dir, "--json", "ps", "--remote", "web"]);
+        expect((JSON.parse(ps.stdout) as Array<{ service: string; state: string }>).map((s) => `${s.service} ${s.state}`).sort()).toEqual(
+          ["front running", "gunicorn running", "nginx running", "postgres running", "redis running", "worker running"],
+        );
+      } finally {
+        const down = await ws.fdock(["-C", tasks.dir, "down", "-v", "--yes", "--remote", "web"]);
+        tasks.cleanup();
+        expect(down.exitCode, out(down)).toBe(0);
+      }
+    },
+  );
 
   it("refuses up --remote with no active machine", async () => {
     const r = await ws.fdock(["-C", example.dir, "up", "--remote"]);

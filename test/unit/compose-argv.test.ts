@@ -22,6 +22,15 @@ describe("compose argv builders", () => {
     expect(composeArgv.upAlone(local, "front")).toEqual(docker("up", "--detach", "--wait", "--no-build", "--no-deps", "front"));
   });
 
+  it("run: a one-off container of the run service from its own file, removed after; -T without a terminal", () => {
+    const file = "run-42.compose.yaml";
+    const from = (...args: string[]) => ({ file: "docker", args: ["compose", "-f", file, ...args] });
+    const name = "blog-run-1a2b3c4d";
+    expect(composeArgv.runOneOff(local, file, name, ["flask", "shell"], true)).toEqual(from("run", "--rm", "--no-deps", "--name", name, "run", "flask", "shell"));
+    expect(composeArgv.runOneOff(local, file, name, ["python", "-c", "print(1)"], false)).toEqual(from("run", "--rm", "--no-deps", "--name", name, "-T", "run", "python", "-c", "print(1)"));
+    expect(composeArgv.runOneOff(machine, file, name, ["sh"], true)).toEqual({ file: "docker", args: ["--context", "fdock-web", "compose", "-f", file, "run", "--rm", "--no-deps", "--name", name, "run", "sh"] });
+  });
+
   it("down keeps the volumes unless asked", () => {
     expect(composeArgv.down(local, false)).toEqual(docker("down", "--remove-orphans"));
     expect(composeArgv.down(local, true)).toEqual(docker("down", "--remove-orphans", "--volumes"));

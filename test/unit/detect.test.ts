@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { detectApps, detectPersistentPaths, detectStaticFolder, pickApp } from "../../src/core/project/detect.js";
-import { EXAMPLE_DIR, projectWith } from "../helpers/project.js";
+import { EXAMPLE_DIR, tempFolders } from "../helpers/project.js";
 
-const cleanups: Array<() => void> = [];
-function folder(files: Record<string, string>): string {
-  const p = projectWith(files);
-  cleanups.push(p.cleanup);
-  return p.dir;
-}
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+const folder = tempFolders();
 
 describe("WSGI app detection", () => {
   it("finds a module-level Flask app in main.py", () => {

@@ -6,21 +6,15 @@ import { reportError } from "../../src/cli/report-error.js";
 import { HealthCheckError } from "../../src/core/errors.js";
 import { explainServeFailure } from "../../src/core/stack/failures.js";
 import { HttpWaitTimeout, waitForHttp } from "../../src/core/stack/http-check.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/core/project/config-file.js";
 import { healthRule, isHealthyStatus } from "../../src/core/project/health.js";
 import { detectHealthRoute, healthRoutesIn } from "../../src/core/project/health-route.js";
 import { init } from "../../src/core/project/init.js";
 import { classifyProbe, parseProbe, verdictOf, type ContainerReading } from "../../src/core/stack/health-watch.js";
-import { EXAMPLE_DIR, projectWith } from "../helpers/project.js";
+import { EXAMPLE_DIR, tempFolders } from "../helpers/project.js";
 
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-function folder(files: Record<string, string>): string {
-  const p = projectWith(files);
-  cleanups.push(p.cleanup);
-  return p.dir;
-}
+const folder = tempFolders();
 
 const FLASK = "from flask import Flask\napp = Flask(__name__)\n";
 

@@ -48,10 +48,16 @@ describe("backing services and processes in the compose file", () => {
   it("generates credentials on the engine: the file names a password file, never a password", () => {
     const text = renderCompose(full, planWorkers(full.config, [], 2), prod);
     const c = parse(text) as Compose;
-    expect(c.services.credentials).toMatchObject({ image: "fdock-blog-gunicorn:latest", network_mode: "none", restart: "no", command: ["postgres", "redis"], volumes: ["credentials:/run/fdock/credentials"] });
+    expect(c.services.credentials).toMatchObject({ image: "postgres:16", network_mode: "none", restart: "no", command: ["postgres", "redis"], volumes: ["credentials:/run/fdock/credentials"] });
+    expect(c.services.credentials!.entrypoint.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(c.services.credentials!.entrypoint[2]).toContain('pw=$$(password postgres-password)');
     expect(c.services.postgres!.environment).toEqual({ POSTGRES_USER: "app", POSTGRES_DB: "app", POSTGRES_PASSWORD_FILE: "/run/fdock/credentials/postgres-password" });
     expect(c.services.redis!.command).toEqual(["redis-server", "/run/fdock/credentials/redis.conf"]);
-    expect(text).not.toMatch(/PASSWORD(?!_FILE)|DATABASE_URL|REDIS_URL|requirepass/);
+    // Only the script that makes them on the engine names the variables; no value is anywhere.
+    const { credentials, ...others } = c.services;
+    expect(JSON.stringify(others)).not.toMatch(/PASSWORD(?!_FILE)|DATABASE_URL|REDIS_URL|requirepass/);
+    expect(credentials!.entrypoint[2]).toContain("od -An -N24 -tx1 /dev/urandom");
+    expect(text).not.toMatch(/[0-9a-f]{32}/);
     for (const s of ["postgres", "redis"]) expect(c.services[s]!.depends_on).toEqual({ credentials: { condition: "service_completed_successfully" } });
   });
 
@@ -68,6 +74,7 @@ describe("backing services and processes in the compose file", () => {
       environment: { FDOCK_APP: "blog:create_app()" },
       env_file: ["../.env"],
       restart: "unless-stopped",
+      init: true,
       stop_grace_period: services.gunicorn!.stop_grace_period,
     });
     // Development: the process runs the mounted source as the invoking user, like gunicorn.
@@ -81,6 +88,15 @@ describe("backing services and processes in the compose file", () => {
     expect(processCommand("python manage.py wait && celery -A x worker")).toBe("python manage.py wait && celery -A x worker");
     expect(processCommand("a | b")).toBe("a | b");
     expect(processCommand("echo $(date)")).toBe("echo $(date)");
+    expect(processCommand(`python -c "import time; time.sleep(1)"`)).toBe(`exec python -c "import time; time.sleep(1)"`);
+    expect(processCommand(`python -c 'a(); b()' && c`)).toBe(`python -c 'a(); b()' && c`);
+  });
+
+  it("passes $ in a process or release line to the container's shell, not to compose's interpolation", () => {
+    const p = project(`processes:\n  worker: rq worker --url $REDIS_URL\n`);
+    const c = composeOf({ ...p, config: { ...p.config, release: "flask db upgrade --x ${HOME}" } }, prod);
+    expect(c.services.worker!.command).toEqual(["sh", "-c", "exec rq worker --url $$REDIS_URL"]);
+    expect(c.services.release!.command).toEqual(["sh", "-c", "flask db upgrade --x $${HOME}"]);
   });
 
   it("leaves the topology as it was for an app without services", () => {
@@ -93,9 +109,8 @@ describe("backing services and processes in the compose file", () => {
   it("builds an image whose entrypoint exports the service variables the environment does not set", () => {
     const bundle = renderBundle(full, planWorkers(full.config, [], 2), prod);
     expect(bundle["gunicorn.Dockerfile"]).toContain('ENTRYPOINT ["sh", "/etc/fdock/with-app-env"]');
-    expect(bundle["gunicorn.Dockerfile"]).toMatch(/COPY .*\.fdock\/with-app-env \.fdock\/fdock_credentials\.py \/etc\/fdock\//);
+    expect(bundle["gunicorn.Dockerfile"]).toMatch(/COPY .*\.fdock\/with-app-env \/etc\/fdock\//);
     expect(bundle["gunicorn.Dockerfile.dockerignore"]).toContain("!.fdock/with-app-env");
     expect(bundle["with-app-env"]).toContain("f=/run/fdock/credentials/app.env");
-    expect(bundle["fdock_credentials.py"]).toContain('DIR = "/run/fdock/credentials"');
   });
 });

@@ -18,7 +18,8 @@ export interface Detection {
   searched: string[];
 }
 
-const SKIP_DIRS = new Set([".git", ".venv", "venv", "env", "node_modules", "__pycache__", "tests", "test", "migrations", ".fdock", "instance", "docs", "build", "dist"]);
+/** Folders that hold no app code (virtualenvs, tests, migrations, build output). */
+export const SKIP_DIRS = new Set([".git", ".venv", "venv", "env", "node_modules", "__pycache__", "tests", "test", "migrations", ".fdock", "instance", "docs", "build", "dist"]);
 const SKIP_FILES = new Set(["setup.py", "conftest.py", "noxfile.py", "fabfile.py"]);
 
 /** Python modules at the top level and one package level down, as [module name, file]. */
@@ -111,4 +112,15 @@ export function detectPersistentPaths(dir: string, files: string[]): string[] {
 function listPy(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith(".py")).map((f) => join(dir, f));
+}
+
+/** The file of a module in the project ("pkg/__init__.py", "src/main.py"), or null. */
+export function moduleFile(dir: string, module: string): string | null {
+  const rel = module.replace(/\./g, "/");
+  for (const root of ["", "src/"]) {
+    for (const candidate of [`${root}${rel}.py`, `${root}${rel}/__init__.py`]) {
+      if (existsSync(join(dir, candidate))) return candidate;
+    }
+  }
+  return null;
 }

@@ -2,11 +2,15 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { configPath, writeConfigFile } from "./config-file.js";
-import { detectApps, detectPersistentPaths, detectStaticFolder, pickApp, type AppCandidate } from "./detect.js";
+import { proposeBacking } from "./backing-proposal.js";
+import { detectApps, detectPersistentPaths, detectStaticFolder, moduleFile, pickApp, type AppCandidate } from "./detect.js";
 import { detectHealthRoute, type HealthRoute } from "./health-route.js";
 import { CONFIG_FILE, DEFAULT_NGINX_IMAGE, DEFAULT_PYTHON_IMAGE, type ProjectInput } from "./model.js";
+import { readProcfile } from "./procfile.js";
+import { procfilePlan, type ProcfilePlan } from "./procfile-processes.js";
 import { readRequirements } from "./requirements.js";
 import { validateConfig } from "./validate.js";
+import { explicitAppNote, webAppChoice } from "./web-app.js";
 
 /** Asks the user to pick one of several candidates; the CLI supplies it only on a TTY. */
 export type Chooser = (question: string, choices: AppCandidate[]) => Promise<string>;
@@ -37,9 +41,13 @@ export async function init(opts: InitOptions): Promise<InitResult> {
     throw new UserError(`${CONFIG_FILE} already exists in ${dir}.`, "Edit it, or run `fdock init --force` to write a new one.");
   }
   const notes: string[] = [];
-  const app = opts.app ? checkExplicitApp(dir, opts.app) : await chooseApp(dir, opts.choose, notes);
+  const procfile = readProcfile(dir);
+  const plan = procfile && procfilePlan(procfile);
+  if (plan) notes.push(...plan.problems);
+  const app = opts.app ? explicitApp(dir, opts.app, plan, notes) : await chooseApp(dir, opts.choose, notes, plan);
   const requirements = readRequirements(dir);
   if (requirements.kind === "none") notes.push("no requirements.txt or pyproject.toml: the image will install only gunicorn");
+  const backing = proposeBacking(dir, app, requirements, plan);
 
   const staticFolder = detectStaticFolder(dir, app);
   const health = detectHealthRoute(dir);
@@ -53,11 +61,15 @@ export async function init(opts: InitOptions): Promise<InitResult> {
     static: staticFolder ? { folder: staticFolder, url: "/static" } : null,
     server: { names: [], redirect_www: false, client_max_body_size: "10m" },
     env_file: existsSync(join(dir, ".env")) ? ".env" : null,
-    release: detectRelease(dir, app, requirements.names),
+    release: backing.release,
     persistent,
     ...(health.route ? { health: { path: health.route.path } } : {}),
     port: 8080,
+    // Written only when there are some: an app without them keeps the short file it had.
+    ...(Object.keys(backing.services).length ? { services: backing.services } : {}),
+    ...(Object.keys(backing.processes).length ? { processes: backing.processes } : {}),
   };
+  notes.push(...backing.notes);
   if (persistent.length) notes.push(`keeping ${persistent.join(", ")} on a named volume (the app writes data there)`);
   notes.push(...healthNotes(health));
   validateConfig(config); // what init writes must load
@@ -76,8 +88,22 @@ function healthNotes(health: { route: HealthRoute | null; skipped: HealthRoute[]
   ];
 }
 
-async function chooseApp(dir: string, choose: Chooser | undefined, notes: string[]): Promise<string> {
+/** --app, checked; a Procfile web line that names another app loses to it, and the notes say so. */
+function explicitApp(dir: string, app: string, plan: ProcfilePlan | null, notes: string[]): string {
+  checkExplicitApp(dir, app);
+  const note = plan?.web && explicitAppNote(app, plan.web);
+  if (note) notes.push(note);
+  return app;
+}
+
+async function chooseApp(dir: string, choose: Chooser | undefined, notes: string[], plan: ProcfilePlan | null): Promise<string> {
   const detection = detectApps(dir);
+  if (plan?.web) {
+    // The Procfile's web line is the user's own choice: it wins when fdock can serve it.
+    const choice = webAppChoice(plan.web, detection, (module) => moduleFile(dir, module) !== null);
+    if (choice.note) notes.push(choice.note);
+    if (choice.app) return choice.app;
+  }
   const picked = pickApp(detection);
   if (picked) return picked.target;
   const [first] = detection.candidates;
@@ -104,23 +130,6 @@ function checkExplicitApp(dir: string, app: string): string {
     throw new UserError(`--app ${app}: no module ${module} in ${dir}.`, `Expected ${module.replace(/\./g, "/")}.py or ${module.replace(/\./g, "/")}/__init__.py.`);
   }
   return app;
-}
-
-function moduleFile(dir: string, module: string): string | null {
-  const rel = module.replace(/\./g, "/");
-  for (const root of ["", "src/"]) {
-    for (const candidate of [`${root}${rel}.py`, `${root}${rel}/__init__.py`]) {
-      if (existsSync(join(dir, candidate))) return candidate;
-    }
-  }
-  return null;
-}
-
-/** A release step fdock can see: Flask-Migrate's upgrade, or a `release` module beside the app. */
-function detectRelease(dir: string, app: string, dependencies: string[]): string | null {
-  if (dependencies.includes("flask-migrate")) return `flask --app '${app}' db upgrade`;
-  const pkg = app.split(":")[0]!.split(".")[0]!;
-  return moduleFile(dir, `${pkg}.release`) ? `python -m ${pkg}.release` : null;
 }
 
 /** A compose project name from the folder name. */

@@ -53,7 +53,7 @@ export function serviceImage(config: ProjectConfig, kind: ServiceKind): string |
 }
 
 /** The names compose already gives fdock's own services: a process cannot take them. */
-export const RESERVED_PROCESS_NAMES = ["web", "gunicorn", "nginx", "front", "release", "credentials", ...Object.keys(SERVICE_KINDS)] as const;
+export const RESERVED_PROCESS_NAMES = ["web", "gunicorn", "nginx", "front", "release", "run", "credentials", ...Object.keys(SERVICE_KINDS)] as const;
 
 const processName = z
   .string()

@@ -41,3 +41,26 @@ export function readRequirements(dir: string): RequirementsSource {
   }
   return { kind: "none", names: [] as string[] };
 }
+
+/** The extras a spec asks for: "celery[redis,sqs]>=5" -> ["redis", "sqs"]. */
+export function requirementExtras(spec: string): string[] {
+  const m = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*\[([^\]]*)\]/.exec(spec);
+  return m?.[1] ? m[1].split(",").map((e) => e.trim().toLowerCase()).filter(Boolean) : [];
+}
+
+/** Each requirement's extras by its normalised name ("celery" -> ["redis"]), from the same file readRequirements reads. */
+export function readRequirementExtras(dir: string): Record<string, string[]> {
+  const txt = join(dir, "requirements.txt");
+  const pyproject = join(dir, "pyproject.toml");
+  const specs = existsSync(txt)
+    ? readFileSync(txt, "utf8").split(/\r?\n/).map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l && !/^[#-]/.test(l))
+    : existsSync(pyproject)
+      ? parsePyprojectDependencies(readFileSync(pyproject, "utf8"))
+      : [];
+  const extras: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const name = requirementName(spec);
+    if (name) extras[name] = [...(extras[name] ?? []), ...requirementExtras(spec)];
+  }
+  return extras;
+}

@@ -2,7 +2,7 @@ import type { Project } from "../project/model.js";
 import type { WorkerPlan } from "../project/workers.js";
 import { renderCompose } from "./compose.js";
 import { renderGunicornDockerignore, renderNginxDockerignore } from "./dockerignore.js";
-import { BUNDLED_REQUIREMENTS, renderAppEnvWrapper, renderBundledRequirements, renderCredentialsScript, renderGunicornConf, renderGunicornDockerfile, renderHealthCheck } from "./gunicorn-image.js";
+import { BUNDLED_REQUIREMENTS, renderAppEnvWrapper, renderBundledRequirements, renderGunicornConf, renderGunicornDockerfile, renderHealthCheck } from "./gunicorn-image.js";
 import { renderNginxConf, renderNginxDockerfile, renderNginxUpstream } from "./nginx-image.js";
 import { renderNginxMainConf } from "./nginx-main.js";
 import { renderFrontConf, renderFrontDockerfile, renderFrontDockerignore, renderFrontUpstream } from "./front.js";
@@ -28,7 +28,6 @@ export function renderBundle(project: Project, plan: WorkerPlan, target: Target)
     "fdock_wsgi.py": readAsset("images/gunicorn/fdock_wsgi.py"),
     "fdock_health.py": renderHealthCheck(),
     "with-app-env": renderAppEnvWrapper(),
-    "fdock_credentials.py": renderCredentialsScript(),
     "nginx.Dockerfile": renderNginxDockerfile(project.config),
     "nginx.Dockerfile.dockerignore": renderNginxDockerignore(project),
     "nginx.conf": renderNginxConf(project.config, plan, target),

@@ -5,7 +5,7 @@ import type { WorkerPlan } from "../project/workers.js";
 import { fitServicesToEngine } from "./engine-compat.js";
 import { nginxLimits } from "./nginx-main.js";
 import { APP_DIR, BUNDLE_DIR, FRONT_BACKLOG, HTTP_PORT, imageRepo, type ImageService, STATIC_ROOT, volumeName } from "./layout.js";
-import { CREDENTIALS_MOUNT, renderServices, serviceKinds } from "./services.js";
+import { composeLiteral, CREDENTIALS_MOUNT, renderServices, serviceKinds } from "./services.js";
 import type { Target } from "./target.js";
 import { renderTemplate } from "./templates.js";
 
@@ -109,7 +109,7 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
   if (config.release) {
     Object.assign(compose.services.release!, {
       image: imageName(project, "gunicorn"),
-      command: ["sh", "-c", config.release],
+      command: ["sh", "-c", composeLiteral(config.release)],
       ...appShared,
       ...(hasServices ? { depends_on: extra.dependsOn } : {}),
     });

@@ -44,11 +44,6 @@ export function renderAppEnvWrapper(): string {
   return renderTemplate("images/gunicorn/with-app-env.tmpl");
 }
 
-/** The script the `credentials` service runs to generate the app's service passwords on its engine. */
-export function renderCredentialsScript(): string {
-  return renderTemplate("images/gunicorn/fdock_credentials.py.tmpl");
-}
-
 /** The dependency list for a pyproject.toml project (null when requirements.txt is used). */
 export function renderBundledRequirements(project: Project): string | null {
   return project.requirements.kind === "pyproject" ? project.requirements.specs.join("\n") + "\n" : null;

@@ -58,6 +58,9 @@ export function postgresDataMount(version: string): string {
 }
 export const REDIS_DATA_DIR = "/data";
 
+/** The compose service `fdock run` starts one-off containers of (compose/topology.yaml.tmpl). */
+export const RUN_SERVICE = "run";
+
 /** The front's listen backlog, and the somaxconn compose gives its container to match. */
 export const FRONT_BACKLOG = 4096;
 
@@ -67,6 +70,8 @@ export const COMPOSE_LABELS = {
   service: "com.docker.compose.service",
   containerNumber: "com.docker.compose.container-number",
   configHash: "com.docker.compose.config-hash",
+  /** "True" on a one-off container (`compose run`: `fdock run`, the release command). */
+  oneoff: "com.docker.compose.oneoff",
 } as const;
 
 /** Prefix of the labels fdock puts on its own containers and images (owner, deploy lock, release). */
@@ -101,5 +106,6 @@ export const LAYOUT_VALUES = {
   service_user: SERVICE_USER,
   postgres_port: POSTGRES_PORT,
   redis_port: REDIS_PORT,
+  redis_data_dir: REDIS_DATA_DIR,
   app_env_wrapper: APP_ENV_WRAPPER,
 } as const;

@@ -20,12 +20,22 @@ export const CREDENTIALS_MOUNT = `${CREDENTIALS_VOLUME}:${CREDENTIALS_DIR}:ro`;
 
 /**
  * A process's line for `sh -c`, as a Procfile's shell runs it. A lone command is exec'd, so that
- * it is the container's main process and gets the stop signal itself (Celery's warm shutdown; sh
- * would ignore it and be killed at the end of the grace period). A line with `;`, `&&`, `|`, `&`
- * or a command substitution stays a shell script.
+ * the stop signal reaches it rather than a shell that would not pass it on (Celery's warm
+ * shutdown). A line with `;`, `&&`, `|`, `&` or a command substitution outside quotes stays a
+ * shell script.
  */
 export function processCommand(line: string): string {
-  return /[;&|`\n]|\$\(/.test(line) ? line : `exec ${line}`;
+  const unquoted = line.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''");
+  return /[;&|`\n]|\$\(/.test(unquoted) ? line : `exec ${line}`;
+}
+
+/**
+ * A shell line as compose must hold it to pass it on unchanged: compose fills `$VAR` from the
+ * deploying computer's environment, so `$` becomes `$$` and the container's shell expands it
+ * (`rq worker --url $REDIS_URL` gets the app's REDIS_URL, not the laptop's).
+ */
+export function composeLiteral(line: string): string {
+  return line.replaceAll("$", "$$$$");
 }
 
 export interface AppContainer {
@@ -54,10 +64,18 @@ export function renderServices(project: Project, app: AppContainer): RenderedSer
   const services: Record<string, Service> = {};
   const dependsOn = Object.fromEntries(kinds.map((k) => [k, { condition: "service_healthy" }]));
 
-  if (kinds.length) {
-    services.credentials = { ...fragments.credentials, image: app.image, pull_policy: "never", command: kinds };
-  }
   const postgres = project.config.services.postgres;
+  if (kinds.length) {
+    services.credentials = {
+      ...fragments.credentials,
+      image: serviceImage(project.config, kinds[0]!),
+      entrypoint: ["sh", "-c", composeLiteral(renderTemplate("compose/credentials.sh.tmpl")), "credentials"],
+      command: kinds,
+      // The image's VOLUME (its data folder) would get an anonymous volume each time, left behind
+      // by every `fdock down`: an empty tmpfs there instead.
+      tmpfs: [kinds[0] === "postgres" ? postgresDataMount(postgres!.version) : REDIS_DATA_DIR],
+    };
+  }
   if (postgres) {
     services.postgres = {
       ...fragments.postgres,
@@ -78,7 +96,7 @@ export function renderServices(project: Project, app: AppContainer): RenderedSer
       image: app.image,
       pull_policy: "never",
       ...app.shared,
-      command: ["sh", "-c", processCommand(command)],
+      command: ["sh", "-c", composeLiteral(processCommand(command))],
       stop_grace_period: app.stopGracePeriod,
       ...(kinds.length ? { depends_on: dependsOn } : {}),
     };

@@ -1,5 +1,5 @@
 import type { Argv } from "../exec.js";
-import { COMPOSE_FILE } from "../render/layout.js";
+import { COMPOSE_FILE, RUN_SERVICE } from "../render/layout.js";
 
 /** Where a compose command goes: `dockerArgs` come before `compose` (e.g. `--context fdock-NAME`). */
 export interface ComposeTarget {
@@ -8,9 +8,9 @@ export interface ComposeTarget {
 
 export type UpService = "gunicorn" | "nginx" | "front";
 
-/** `docker [dockerArgs] compose -f docker-compose.yml ARGS`, run in the bundle folder. */
-function compose(t: ComposeTarget, args: string[]): Argv {
-  return { file: "docker", args: [...t.dockerArgs, "compose", "-f", COMPOSE_FILE, ...args] };
+/** `docker [dockerArgs] compose -f FILE ARGS` (FILE: the bundle's compose.yaml), run in the bundle folder. */
+function compose(t: ComposeTarget, args: string[], file = COMPOSE_FILE): Argv {
+  return { file: "docker", args: [...t.dockerArgs, "compose", "-f", file, ...args] };
 }
 
 /** Argv builders for every compose command fdock runs: pure, tested by equality. */
@@ -19,6 +19,13 @@ export const composeArgv = {
   build: (t: ComposeTarget): Argv => compose(t, ["build"]),
   /** The release service once, its container removed after, nothing else started. */
   runRelease: (t: ComposeTarget): Argv => compose(t, ["run", "--rm", "--no-deps", "release"]),
+  /**
+   * `fdock run`: CMD in a new container of the run service (gunicorn's settings) from `file`,
+   * named `name`, removed after, nothing else started; on a terminal with a TTY, else -T (stdin
+   * still passed).
+   */
+  runOneOff: (t: ComposeTarget, file: string, name: string, command: readonly string[], tty: boolean): Argv =>
+    compose(t, ["run", "--rm", "--no-deps", "--name", name, ...(tty ? [] : ["-T"]), RUN_SERVICE, ...command], file),
   /** gunicorn (re)started alone, orphans of an older file removed; waits until healthy. */
   upGunicorn: (t: ComposeTarget): Argv =>
     compose(t, ["up", "--detach", "--wait", "--no-build", "--no-deps", "--remove-orphans", "gunicorn"]),

@@ -4,6 +4,7 @@ import { loadProject } from "../project/config-file.js";
 import { connectEngine } from "../engine/engine.js";
 import { step, type Reporter } from "../events.js";
 import type { Project } from "../project/model.js";
+import { serviceKinds } from "../render/services.js";
 import { existingCompose, type ExistingOptions } from "./existing-compose.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { checkProjectName, releaseProjectName } from "./ownership.js";
@@ -48,6 +49,6 @@ export async function downStack(dir: string, opts: DownOptions, reporter: Report
 }
 
 function volumeList(project: Project): string {
-  const paths = project.config.persistent;
-  return paths.length ? paths.join(", ") : "none declared in fdock.yaml";
+  const data = [...serviceKinds(project).map((k) => `the ${k} data`), ...project.config.persistent];
+  return data.length ? data.join(", ") : "none declared in fdock.yaml";
 }

@@ -54,7 +54,8 @@ async function dataVersions(docker: Docker, image: string, volume: string): Prom
     const text = demux(Buffer.concat(chunks));
     return text.split(/\s+/).filter((v) => /^\d+(\.\d+)?$/.test(v)).map((v) => v.split(".")[0]!);
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    // v: the image's own VOLUME (PGDATA) got an anonymous volume; it goes too.
+    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 

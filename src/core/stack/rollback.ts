@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { startProcesses } from "./services.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -37,6 +38,9 @@ export async function rollback(opts: StackOptions, reporter: Reporter, id?: stri
       writeFileSync(join(stack.compose.bundleDir, COMPOSE_FILE), withReleaseServices(compose, stack));
       await tagLatest(stack.docker, stack.project, target.images);
       await step(reporter, "start", `Start release ${target.id} beside the running one, wait until healthy, switch to it`, () => deployProduction(stack, signal));
+      if (Object.keys(stack.project.config.processes).length) {
+        await step(reporter, "processes", `Start processes: ${Object.keys(stack.project.config.processes).join(", ")}`, () => startProcesses(stack));
+      }
     } catch (e) {
       // :latest goes back to what the last build made, as if this rollback had not run.
       if (before) await tagLatest(stack.docker, stack.project, before).catch(() => undefined);

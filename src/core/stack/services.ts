@@ -17,7 +17,8 @@ export async function startServices(stack: Stack): Promise<void> {
   } catch (e) {
     if (!(e instanceof ComposeFailure)) throw e;
     const logs = await stack.compose.logs(["credentials", ...kinds], { tail: 30 }).catch(() => "");
-    const which = kinds.filter((k) => e.output.includes(k));
+    const rows = await stack.compose.ps().catch(() => []);
+    const which = kinds.filter((k) => !rows.some((r) => r.service === k && r.state === "running" && r.health === "healthy"));
     throw new UserError(
       `${which.length ? which.join(" and ") : kinds.join(", ")} did not become healthy, so the deploy stopped before the release command.`,
       `Their output is above. Nothing of the app was replaced: the running version (if any) still serves. \`fdock logs ${which[0] ?? kinds[0]}\` shows more.`,

@@ -64,9 +64,12 @@ async function composeOn(req: OnEngine, onOutput?: (text: string) => void): Prom
   return existingCompose(req.dir, target ? { env: target.env, dockerArgs: target.dockerArgs, onOutput } : { onOutput });
 }
 
-/** `fdock ps`: the app's containers. */
+/**
+ * `fdock ps`: the app's containers, services and processes included; the credentials step, which
+ * exits once it has done its work, only while it has not.
+ */
 export async function containersOn(req: OnEngine): Promise<PsEntry[]> {
-  return (await composeOn(req)).ps();
+  return (await composeOn(req)).ps().then((rows) => rows.filter((r) => !(r.service === "credentials" && r.state === "exited")));
 }
 
 /** `fdock logs`: the services' logs (default: gunicorn and nginx), written to onOutput as they come. */
