@@ -7,6 +7,7 @@
  */
 import { Command } from "commander";
 import { registerActive } from "./commands/active.js";
+import { registerBackup } from "./commands/backup.js";
 import { registerBuild } from "./commands/build.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
@@ -17,13 +18,14 @@ import { registerLogs } from "./commands/logs.js";
 import { registerMachine } from "./commands/machine.js";
 import { registerPs } from "./commands/ps.js";
 import { registerReleases } from "./commands/releases.js";
+import { registerRestore } from "./commands/restore.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerRun } from "./commands/run.js";
 import { registerUp } from "./commands/up.js";
 import { registerUse } from "./commands/use.js";
 
 /** The commands in the order `fdock --help` lists them. */
-const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerRun, registerExec, registerConfig, registerReleases, registerRollback, registerMachine, registerEnv, registerUse, registerActive];
+const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerRun, registerExec, registerConfig, registerReleases, registerRollback, registerBackup, registerRestore, registerMachine, registerEnv, registerUse, registerActive];
 
 
 export function buildProgram(): Command {

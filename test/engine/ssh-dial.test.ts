@@ -1,46 +1,10 @@
 import Docker from "dockerode";
 import { spawn } from "node:child_process";
-import { connect as connectSocket } from "node:net";
 import { join, resolve } from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Server, utils, type ConnectConfig } from "ssh2";
+import { utils, type ConnectConfig, type Server } from "ssh2";
 import { CHANNELS_PER_CONNECTION, SshDialAgent, sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
-
-/**
- * An SSH server in this process whose `docker system dial-stdio` connects to the local engine's
- * socket, as the docker CLI on a machine does: dockerode talks to a real engine over real SSH.
- */
-function dialStdioServer(opts: { maxSessions?: number } = {}): Promise<{ server: Server; port: number; connections: () => number }> {
-  const hostKey = utils.generateKeyPairSync("ed25519").private;
-  let connections = 0;
-  const server = new Server({ hostKeys: [hostKey] }, (client) => {
-    connections++;
-    let sessions = 0;
-    client.on("authentication", (ctx) => ctx.accept());
-    client.on("error", () => undefined);
-    client.on("session", (accept, reject) => {
-      // sshd's MaxSessions: channels one connection may have open at once.
-      if (opts.maxSessions !== undefined && sessions >= opts.maxSessions) return reject();
-      sessions++;
-      const session = accept();
-      session.on("close", () => sessions--);
-      session.on("exec", (acceptExec, _reject, info) => {
-        const channel = acceptExec();
-        if (info.command !== "docker system dial-stdio") {
-          channel.exit(127);
-          channel.end();
-          return;
-        }
-        const engine = connectSocket("/var/run/docker.sock");
-        channel.pipe(engine).pipe(channel);
-        engine.on("close", () => { channel.exit(0); channel.end(); });
-        channel.on("close", () => engine.destroy());
-      });
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, connections: () => connections })));
-}
+import { dialStdioServer } from "../helpers/ssh-dial-server.js";
 
 const agentOf = (docker: Docker) => (docker.modem as unknown as { agent: SshDialAgent }).agent;
 

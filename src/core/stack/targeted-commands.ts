@@ -3,6 +3,8 @@
  * acts there. One function per command, so the CLI only parses, calls one and renders.
  */
 import type { Reporter } from "../events.js";
+import type { BackupResult } from "./backup.js";
+import type { RestoreResult } from "./backup-restore.js";
 import type { ComposeProject, PsEntry } from "./compose-project.js";
 import { deployOptions, engineTarget, type RemoteChoice } from "./engine-target.js";
 import type { Release } from "./releases.js";
@@ -74,4 +76,23 @@ export async function containersOn(req: OnEngine): Promise<PsEntry[]> {
 export async function logsOn(req: OnEngine & { services: string[]; follow: boolean; tail?: number }, onOutput: (text: string) => void): Promise<void> {
   const compose = await composeOn(req, onOutput);
   await compose.logs(req.services.length ? req.services : ["gunicorn", "nginx"], { follow: req.follow, tail: req.tail });
+}
+
+/** `fdock backup`: the app's data into one local file (backup.ts). */
+export async function backupOn(req: OnEngine & { output?: string; cwd: string }, reporter: Reporter): Promise<BackupResult> {
+  const target = await engineTarget(req.remote, req.env);
+  const { backupStack } = await import("./backup.js");
+  return backupStack({ dir: req.dir, env: target?.env ?? req.env, output: req.output, cwd: req.cwd, where: target ? `machine ${target.name}` : "the local engine" }, reporter, target?.docker);
+}
+
+/** `fdock restore FILE`: a backup's data back into the running app, once the user said yes (backup-restore.ts). */
+export async function restoreOn(
+  req: OnEngine & { file: string; yes: boolean; confirm?: (question: string) => Promise<boolean>; fromApp?: string },
+  reporter: Reporter,
+  signal?: AbortSignal,
+): Promise<RestoreResult> {
+  const target = await engineTarget(req.remote, req.env);
+  const { restoreStack } = await import("./backup-restore.js");
+  const { file, yes, confirm, fromApp } = req;
+  return restoreStack({ dir: req.dir, env: target?.env ?? req.env, file, yes, confirm, fromApp, signal, where: target ? `machine ${target.name}` : "the local engine" }, reporter, target?.docker);
 }
