@@ -102,6 +102,12 @@ function pebbleGet(path: string): Promise<string> {
   });
 }
 
+/** Makes Pebble's DNS answer `host` with `address` (challtestsrv's management API). */
+async function pointName(host: string, address: string): Promise<void> {
+  const r = await fetch(`http://127.0.0.1:${pebble.getMappedPort(8055)}/add-a`, { method: "POST", body: JSON.stringify({ host, addresses: [address] }) });
+  expect(r.status).toBe(200);
+}
+
 beforeAll(async () => {
   net = await new Network().start();
   // The app's stand-in: an nginx that shows what the edge told it.
@@ -122,7 +128,7 @@ beforeAll(async () => {
     .withNetwork(net)
     .withNetworkAliases("pebble")
     .withEnvironment({ PEBBLE_DNS_ADDRESS: edgeAddress })
-    .withExposedPorts(14000, 15000)
+    .withExposedPorts(14000, 15000, 8055)
     .withWaitStrategy(Wait.forLogMessage(/ACME directory available/))
     .start();
   pebbleCert = (await pebble.exec(["cat", "/etc/pebble/cert.pem"])).stdout;
@@ -227,6 +233,26 @@ describe("the edge with ACME certificates (Pebble)", () => {
     expect((await httpsGet(NAME)).serial?.toUpperCase()).toBe(after.serial.toUpperCase());
   });
 
+  it("says what to check when a name does not lead to this edge (the ACME server's error shown plainly)", async () => {
+    // Resolves to Pebble's own container, where nothing listens on port 80.
+    await pointName("elsewhere.example.test", "127.0.0.1");
+    const failure = await obtainCertificate(engine, ["elsewhere.example.test"], { email: EMAIL, directory, caBundle: pebbleCert }, names.container).then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(AcmeError);
+    expect((failure as AcmeError).hint).toMatch(/port 80 on it is open to the internet/);
+    expect((failure as AcmeError).detail).toMatch(/elsewhere\.example\.test/);
+    expect((failure as AcmeError).detail).toMatch(/connection|refused/i);
+    expect((await listCertificates(engine, names.container)).map((c) => c.name)).toEqual([NAME]);
+  });
+
+  it("says what holds a port the edge needs, and leaves nothing behind", async () => {
+    const taken = pebble.getMappedPort(14000); // Docker publishes it on every address
+    const other = `${names.container}-second`;
+    const failure = await ensureEdge(engine, { nginxImage: NGINX, sites: [], ...names, container: other, network: net.getName(), publish: { http: taken, https: 0, host: "127.0.0.1" } }).then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toContain(`Port ${taken} on the Docker host is taken by the container ${pebble.getName().replace(/^\//, "")}`);
+    expect(await engine.getContainer(other).inspect().then(() => true, () => false)).toBe(false);
+  });
+
   it("refuses a configuration nginx cannot load and keeps serving the previous one", async () => {
     const missing: EdgeSite = { names: ["other.example.test"], upstream: "backend:80", certificate: edgeCertificatePaths(["other.example.test"]) };
     const failure = await edge([httpsSite, missing]).then(() => undefined, (e: unknown) => e);
@@ -244,5 +270,28 @@ describe("the edge with ACME certificates (Pebble)", () => {
     ports = made.ports;
     expect((await listCertificates(engine, names.container))[0]!.serial).toBe(before.serial);
     expect((await httpsGet(NAME)).serial?.toUpperCase()).toBe(before.serial.toUpperCase());
+  });
+
+  it("replaces its container when its image changes, certificates kept", async () => {
+    const before = (await listCertificates(engine, names.container))[0]!;
+    const { image } = await edge([httpsSite]);
+    // The same image under a second repository: a new tag, as a new fdock version would make.
+    const newRepo = `${names.imageRepo}-next`;
+    await engine.getImage(image).tag({ repo: newRepo, tag: image.split(":")[1] });
+    // Sites nginx refuses: the running edge is not replaced.
+    const missing: EdgeSite = { names: ["other.example.test"], upstream: "backend:80", certificate: edgeCertificatePaths(["other.example.test"]) };
+    const refused = await ensureEdge(engine, { nginxImage: NGINX, sites: [httpsSite, missing], ...names, imageRepo: newRepo, network: net.getName(), publish: { http: 0, https: 0, host: "127.0.0.1" } }).then(() => undefined, (e: unknown) => e);
+    expect((refused as UserError).message).toMatch(/refused its new configuration/);
+    expect((await engine.getContainer(names.container).inspect()).Config.Image).toBe(image);
+    expect((await httpsGet(NAME)).status).toBe(200);
+
+    const made = await ensureEdge(engine, { nginxImage: NGINX, sites: [httpsSite], ...names, imageRepo: newRepo, network: net.getName(), publish: { http: 0, https: 0, host: "127.0.0.1" } });
+    expect(made.action).toBe("replaced");
+    expect(made.image.startsWith(`${newRepo}:`)).toBe(true);
+    ports = made.ports;
+    expect((await httpsGet(NAME)).serial?.toUpperCase()).toBe(before.serial.toUpperCase());
+    const left = await engine.listContainers({ all: true, filters: { name: [names.container] } });
+    expect(left.map((c) => c.Names[0])).toEqual([`/${names.container}`]);
+    await engine.getImage(`${newRepo}:${image.split(":")[1]}`).remove({ force: true }).catch(() => undefined);
   });
 });

@@ -7,6 +7,7 @@ import { renderEdgeSites, type EdgeSite } from "../render/edge-sites.js";
 import { EDGE_LABEL, ensureEdgeImage } from "./edge-image.js";
 import { execOutput } from "./exec-output.js";
 import { tarOf } from "./tar.js";
+import { checkSitesInImage, refusedConfig } from "./validate-sites.js";
 
 /** Where the edge runs and what it publishes; the defaults are the one edge of an engine. */
 export interface EdgeOptions {
@@ -47,6 +48,8 @@ export async function ensureEdge(docker: Docker, options: EdgeOptions): Promise<
   const image = await ensureEdgeImage(docker, options.nginxImage, options.imageRepo);
   await ensureNetwork(docker, options.network ?? EDGE_NETWORK);
   const existing = await docker.getContainer(name).inspect().catch(() => undefined);
+  // A new container must start with these sites: checked first, so a running edge is never replaced by one that would not.
+  if (!existing || existing.Config.Image !== image || !existing.State.Running) await checkSitesInImage(docker, image, options.volume ?? EDGE_VOLUME, sites);
   let action: EdgeState["action"];
   if (!existing) {
     await createAndStart(docker, name, image, sites, options);
@@ -131,12 +134,8 @@ async function reloadSites(docker: Docker, name: string, sites: string): Promise
   await putSites(docker, name, sites, SITES_NEW);
   const r = await execOutput(docker, name, ["fdock-edge-reload", SITES_NEW]);
   if (r.exitCode === 0) return;
-  const refused = r.stdout.includes("result=refused");
-  throw new UserError(
-    refused ? "The edge's nginx refused its new configuration; it keeps serving the previous one." : "The edge's nginx did not finish reloading its configuration.",
-    refused ? "Read nginx's message below (a certificate file missing, a name it cannot use); nothing was changed." : `See the edge's log: docker logs ${name}`,
-    (r.stderr + r.stdout).trim(),
-  );
+  if (r.stdout.includes("result=refused")) throw refusedConfig(r.stderr + r.stdout);
+  throw new UserError("The edge's nginx did not finish reloading its configuration.", `See the edge's log: docker logs ${name}`, (r.stderr + r.stdout).trim());
 }
 
 async function start(docker: Docker, name: string, options: EdgeOptions): Promise<void> {
@@ -169,8 +168,9 @@ async function waitServing(docker: Docker, name: string): Promise<void> {
   const container = docker.getContainer(name);
   const probe = 'for d in /proc/[0-9]*; do [ "$(tr -d "\\000" <"$d/cmdline" 2>/dev/null)" = "nginx: worker process" ] && exit 0; done; exit 1';
   for (let i = 0; i < 200; i++) {
-    const state = (await container.inspect()).State;
-    if (!state.Running) break;
+    const info = await container.inspect();
+    // Exited, or restarted by its restart policy after exiting: it will not serve.
+    if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) break;
     if ((await execOutput(docker, name, ["sh", "-c", probe]).catch(() => undefined))?.exitCode === 0) return;
     await sleep(100);
   }
