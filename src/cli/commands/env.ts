@@ -7,7 +7,7 @@ import { out } from "../output.js";
 import type { Shell } from "../../core/machine/active.js";
 
 export function registerEnv(program: Command): void {
-  program.command("env").description("print the exports that point this shell's docker, compose and fdock at a machine")
+  program.command("env").description("print the exports that point this shell's docker, compose and fdock at a machine (or a cluster's manager)")
     .argument("[name]")
     .option("-u, --unset", "print the unsets that point this shell back at the local engine", false)
     .addOption(new Option("--shell <shell>", "shell syntax (default: from $SHELL)").choices(["bash", "zsh", "fish", "powershell"]))
@@ -26,6 +26,7 @@ async function runEnv(g: GlobalOptions, name: string | undefined, opts: Options)
       return out(unsetScript(shell));
     }
     if (!name) throw new UserError("Which machine? `fdock env NAME`.", "`fdock machine ls` lists them; `fdock env -u` points the shell back at the local engine.");
-    out(envScript(name, shell, process.env));
+    const { machineOrClusterManager } = await import("../../core/cluster/target.js");
+    out(envScript((await machineOrClusterManager(name, process.env)).machine, shell, process.env));
   });
 }

@@ -22,8 +22,11 @@ async function runUse(g: GlobalOptions, name: string | undefined, opts: Options)
       return out("Docker now uses the local engine (context default) in every shell.\n");
     }
     if (!name) throw new UserError("Which machine? `fdock use NAME`, or `fdock use --default` for the local engine.", "`fdock machine ls` lists them.");
-    const { context, shadowedBy } = await useMachine(name, process.env);
-    out(`Docker now uses machine ${name} (context ${context}) in every shell; \`fdock use --default\` switches back.\n`);
+    const { machineOrClusterManager } = await import("../../core/cluster/target.js");
+    const target = await machineOrClusterManager(name, process.env);
+    const { context, shadowedBy } = await useMachine(target.machine, process.env);
+    if (target.cluster) process.stderr.write(`cluster ${name}: its manager ${target.machine}\n`);
+    out(`Docker now uses machine ${target.machine} (context ${context}) in every shell; \`fdock use --default\` switches back.\n`);
     if (shadowedBy.length) process.stderr.write(`warning: ${shadowedBy.join(", ")} set in this shell override it here: eval "$(fdock env -u)"${process.env.DOCKER_HOST ? " and unset DOCKER_HOST" : ""}\n`);
   });
 }
