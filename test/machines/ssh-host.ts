@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { GenericContainer, Wait } from "testcontainers";
+import { GenericContainer, Wait, type StartedNetwork } from "testcontainers";
 import { runArgv, type RunResult } from "../../src/core/exec.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -104,15 +104,20 @@ export interface SshHost {
  */
 export type HostSources = "trixie" | "bookworm";
 
-/** Builds the fixture image (cached after the first time) and starts one host trusting `publicKey`. */
-export async function startSshHost(publicKey: string, sources: HostSources = "trixie"): Promise<SshHost> {
+/**
+ * Builds the fixture image (cached after the first time) and starts one host trusting `publicKey`.
+ * `suffix` tells several hosts of one test apart; on `network` (a user-defined one) they reach each other.
+ */
+export async function startSshHost(publicKey: string, sources: HostSources = "trixie", opts: { suffix?: string; network?: StartedNetwork } = {}): Promise<SshHost> {
   const base = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
   const image = imageFor(base, sources);
   const extraSuite = sources === "trixie" ? "trixie" : "";
   await must("docker", ["build", "-q", "-t", image, "--build-arg", `BASE=${base}`, "--build-arg", `DEBIAN_MIRROR=${debianMirror()}`, "--build-arg", `EXTRA_SUITE=${extraSuite}`, FIXTURE]);
-  const name = `${PREFIX}host-${sources}-${process.pid}`;
+  const name = `${PREFIX}host-${sources}-${process.pid}${opts.suffix ? `-${opts.suffix}` : ""}`;
   // The image's VOLUME gives /var/lib/docker an anonymous volume, removed with the container.
-  const container = await new GenericContainer(image)
+  let definition = new GenericContainer(image);
+  if (opts.network) definition = definition.withNetwork(opts.network);
+  const container = await definition
     .withName(name)
     .withHostname(name)
     .withPrivilegedMode()
@@ -122,7 +127,7 @@ export async function startSshHost(publicKey: string, sources: HostSources = "tr
     .start();
   return {
     name,
-    ip: container.getIpAddress("bridge"),
+    ip: container.getIpAddress(opts.network ? opts.network.getName() : "bridge"),
     stop: async () => {
       await container.stop({ removeVolumes: true });
     },
