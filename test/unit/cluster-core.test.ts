@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ec2ApiFor } from "../../src/core/cluster/ec2-members.js";
 import { checkCreate, checkMembers, duplicates } from "../../src/core/cluster/members.js";
 import { reachCommand, SwarmPortUnreachableError } from "../../src/core/cluster/reach.js";
 import { checkRemoveNode } from "../../src/core/cluster/remove-node.js";
@@ -114,5 +115,13 @@ describe("engine checks on a cluster's nodes", () => {
     const e = new SwarmPortUnreachableError({ machine: "w1", address: "10.0.0.6" }, { machine: "m1", address: "10.0.0.5" }, 2377);
     expect(e.message).toBe(`Machine "w1" cannot reach m1's port 2377/tcp (10.0.0.5:2377, tried from w1's address 10.0.0.6).`);
     expect(e.hint).toMatch(/^Open it in the firewall/);
+  });
+});
+
+describe("EC2 members", () => {
+  it("refuses members in different VPCs or regions, naming each", async () => {
+    const m = (machine: string, region: string, vpcId: string) => ({ machine, instanceId: "i-1", region, vpcId });
+    await expect(ec2ApiFor([m("e1", "us-east-1", "vpc-a"), m("e2", "us-east-1", "vpc-b")])).rejects.toThrow(/different VPCs or regions \(e1: us-east-1\/vpc-a, e2: us-east-1\/vpc-b\)/);
+    await expect(ec2ApiFor([m("e1", "us-east-1", "vpc-a"), m("e2", "eu-west-3", "vpc-a")])).rejects.toThrow(/different VPCs or regions/);
   });
 });

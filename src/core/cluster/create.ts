@@ -1,5 +1,6 @@
 /** `fdock cluster create`: a swarm initialised on the first manager, the others joined, recorded in the store. */
 import { step, type Reporter } from "../events.js";
+import { openPorts } from "./cluster-ports.js";
 import { checkCreate, type Members } from "./members.js";
 import { checkReach, SWARM_PORT } from "./reach.js";
 import { ClusterStore, type ClusterConfig } from "./store.js";
@@ -42,6 +43,7 @@ export async function createCluster(name: string, members: Members, env: NodeJS.
     const byName = new Map(nodes.map((n) => [n.machine, n]));
     const first = byName.get(members.managers[0]!)!;
     const joined: SwarmNode[] = [];
+    const ports = await openPorts(name, [...members.managers, ...members.workers], undefined, env, reporter);
     try {
       const swarmId = await step(reporter, "init", `initialising the swarm on ${first.machine} (advertising ${first.address})`, async () => {
         const id = await initSwarm(first);
@@ -54,11 +56,12 @@ export async function createCluster(name: string, members: Members, env: NodeJS.
         ...members.workers.map((m) => ({ node: byName.get(m)!, role: "worker" as const })),
       ];
       await joinAll(first, joiners, env, reporter, joined);
-      const config: ClusterConfig = { version: 1, name, managers: members.managers, workers: members.workers, swarmId, createdAt: new Date().toISOString() };
+      const config: ClusterConfig = { version: 1, name, managers: members.managers, workers: members.workers, swarmId, createdAt: new Date().toISOString(), ...(ports.group ? { securityGroup: ports.group } : {}) };
       new ClusterStore(env).save(config);
       return config;
     } catch (e) {
       await undoJoins(joined, reporter);
+      await ports.undo().catch((u: Error) => reporter.emit({ kind: "info", message: `could not undo the security group change: ${u.message}` }));
       throw e;
     }
   } finally {

@@ -1,6 +1,7 @@
 /** `fdock cluster remove-node`: a node drained (its tasks moved), then out of the swarm and the manager's list. */
 import { UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
+import { leavePorts } from "./cluster-ports.js";
 import { firstManager } from "./manager.js";
 import { ClusterStore, type ClusterConfig } from "./store.js";
 import { drainNode, leaveSwarm, nodeOfMachine, removeNodeRecord, updateNode } from "./swarm-ops.js";
@@ -37,6 +38,7 @@ export async function removeNode(name: string, machine: string, env: NodeJS.Proc
         node.close();
       }
     });
+    if (config.securityGroup) await step(reporter, "ports", `taking ${machine} out of the cluster's security group`, () => leavePorts(config.securityGroup, machine, env));
     if (record) await step(reporter, "forget", `removing ${machine} from the swarm's node list`, () => removeNodeRecord(manager, record.ID));
   } finally {
     manager.close();

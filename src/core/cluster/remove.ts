@@ -1,6 +1,7 @@
 /** `fdock cluster rm`: every node leaves, the swarm is gone; the machines stay as they were, usable alone. */
 import { UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
+import { closePorts } from "./cluster-ports.js";
 import { ClusterStore } from "./store.js";
 import { leaveSwarm } from "./swarm-ops.js";
 import { openNode } from "./swarm-node.js";
@@ -40,6 +41,12 @@ export async function removeCluster(name: string, opts: { force: boolean }, env:
       `Cluster "${name}" is not removed: ${unreachable.map((u) => `${u.machine} (${u.error})`).join("; ")}.`,
       `Bring ${unreachable.length > 1 ? "those machines" : "that machine"} back and run \`fdock cluster rm ${name}\` again, or \`fdock cluster rm --force ${name}\` to forget the cluster anyway (then run \`docker swarm leave --force\` on ${unreachable.map((u) => u.machine).join(", ")} when you can).`,
     );
+  }
+  try {
+    await closePorts(config.securityGroup, [...config.managers, ...config.workers], env, reporter);
+  } catch (e) {
+    if (!opts.force) throw new UserError(`Cluster "${name}" left the swarm, but its security group ${config.securityGroup?.id} could not be deleted (${(e as Error).message}).`, `Run \`fdock cluster rm ${name}\` again, or \`--force\` to forget it (then delete the group in the EC2 console).`);
+    unreachable.push({ machine: `security group ${config.securityGroup?.id}`, error: (e as Error).message });
   }
   store.remove(name);
   return { name, left, unreachable };

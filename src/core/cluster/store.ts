@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../machine/atomic-file.js";
 import { isValidMachineName } from "../machine/names.js";
 import { fdockHome } from "../machine/paths.js";
+import type { ClusterGroup } from "./cluster-ports.js";
 
 export const CLUSTER_CONFIG_VERSION = 1;
 
@@ -18,6 +19,8 @@ export interface ClusterConfig {
   /** Docker's ID of the swarm (`docker info` Swarm.Cluster.ID). */
   swarmId: string;
   createdAt: string;
+  /** EC2 members only: the security group that opens the swarm's ports between them. */
+  securityGroup?: ClusterGroup;
 }
 
 export const clustersDir = (env: NodeJS.ProcessEnv) => join(fdockHome(env), "clusters");

@@ -4,6 +4,8 @@ import { isSupportedEngine, MIN_ENGINE_VERSION } from "../engine/capabilities.js
 import { EngineUnreachableError } from "../engine/engine-errors.js";
 import { UserError } from "../errors.js";
 import { remoteEngine } from "../machine/remote.js";
+import { MachineStore } from "../machine/store.js";
+import { swarmAddress } from "./ec2-members.js";
 
 /** The swarm part of `docker info`. */
 export interface SwarmInfo {
@@ -17,7 +19,7 @@ export interface SwarmInfo {
 
 export interface SwarmNode {
   machine: string;
-  /** The machine's address: the one the swarm advertises and the others reach. */
+  /** The address the swarm advertises and the others reach: an EC2 instance's private one, else the SSH address. */
   address: string;
   docker: Docker;
   engineVersion: string;
@@ -36,7 +38,8 @@ export async function openNode(machine: string, env: NodeJS.ProcessEnv): Promise
     close();
     throw new EngineUnreachableError({ kind: "machine", name: machine, host: remote.host }, (e as Error).message);
   }
-  return { machine, address: remote.host, docker: remote.docker, engineVersion: info.ServerVersion ?? "unknown", swarm: info.Swarm ?? {}, close };
+  const address = swarmAddress(new MachineStore(env).load(machine)) ?? remote.host;
+  return { machine, address, docker: remote.docker, engineVersion: info.ServerVersion ?? "unknown", swarm: info.Swarm ?? {}, close };
 }
 
 /** Opens every machine's engine (in parallel); closes the ones opened when one fails. */
