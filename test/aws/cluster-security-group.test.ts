@@ -39,7 +39,7 @@ describe("a cluster's EC2 security group, against moto", () => {
     const run = await ec2.send(new RunInstancesCommand({ ImageId: MOTO_UBUNTU_AMI, MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [own] }] }));
     return { own, id: run.Instances![0]!.InstanceId! };
   }
-  const groupsOf = async (ec2: ReturnType<typeof readers>["ec2"], id: string) => (await primaryInterface(ec2, id)).groups.sort();
+  const groupsOf = async (ec2: ReturnType<typeof readers>["ec2"], id: string) => (await primaryInterface(ec2, id))!.groups.sort();
 
   it("the rules name each swarm port from the group itself, nothing from an address range", () => {
     expect(swarmIngress("sg-1").map((p) => [p.IpProtocol, p.FromPort, p.ToPort, p.UserIdGroupPairs![0]!.GroupId, p.IpRanges])).toEqual([

@@ -30,16 +30,17 @@ export function swarmIngress(groupId: string): IpPermission[] {
 }
 
 /** The instance's primary network interface and its groups (an instance's groups are its primary interface's). */
-export async function primaryInterface(ec2: Ec2Api, instanceId: string): Promise<{ id: string; groups: string[] }> {
+export async function primaryInterface(ec2: Ec2Api, instanceId: string): Promise<{ id: string; groups: string[] } | null> {
   const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
   const nic = out.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.find((n) => (n.Attachment?.DeviceIndex ?? 0) === 0);
-  if (!nic?.NetworkInterfaceId) throw new Error(`instance ${instanceId} has no primary network interface`);
+  if (!nic?.NetworkInterfaceId) return null; // terminated: it holds no group any more
   return { id: nic.NetworkInterfaceId, groups: (nic.Groups ?? []).map((g) => g.GroupId!).filter(Boolean) };
 }
 
 /** Puts the instance in the group (keeping its others), or takes it out. */
 export async function setMembership(ec2: Ec2Api, instanceId: string, groupId: string, member: boolean): Promise<void> {
   const nic = await primaryInterface(ec2, instanceId);
+  if (!nic) return;
   const next = member ? [...new Set([...nic.groups, groupId])] : nic.groups.filter((g) => g !== groupId);
   if (next.length === nic.groups.length && next.every((g) => nic.groups.includes(g))) return;
   await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: nic.id, Groups: next }));
