@@ -32,7 +32,7 @@ describe("fdock cluster on three SSH hosts", () => {
     const base = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
     const build = await sh("docker", ["build", "-q", "-t", image, "--build-arg", `BASE=${base}`, join(ROOT, "test/fixtures/busybox")]);
     expect(build.exitCode, build.stderr).toBe(0);
-    for (const n of names.slice(0, 3)) {
+    for (const n of names) {
       const load = await sh("sh", ["-c", `docker save "$1" | docker --context "fdock-$2" load`, "sh", image, n], { env: ws.env });
       expect(load.exitCode, load.stderr).toBe(0);
     }
@@ -158,11 +158,33 @@ describe("fdock cluster on three SSH hosts", () => {
     expect(again.stderr).toContain('Machine m2 is already in cluster "c1"');
   });
 
+  it("a second manager joins; the first manager can then be removed, and env/use point at the one left", async () => {
+    // m4 leaves the swarm it was in (the bad-input test's), as the refusal said to.
+    expect((await docker("m4", ["swarm", "leave", "--force"])).exitCode).toBe(0);
+    const add = await ws.fdock(["cluster", "add", "c1", "--manager", "m4"]);
+    expect(add.exitCode, out(add)).toBe(0);
+    let inspect = JSON.parse((await ws.fdock(["cluster", "inspect", "c1", "--json"])).stdout) as { managers: string[]; nodes: Array<{ machine: string; role: string; state: string }> };
+    expect(inspect.managers).toEqual(["m1", "m4"]);
+    expect(inspect.nodes.map((n) => [n.machine, n.role, n.state])).toEqual([["m1", "manager", "ready"], ["m4", "manager", "ready"], ["m2", "worker", "ready"], ["m3", "worker", "ready"]]);
+    const r = await ws.fdock(["cluster", "remove-node", "c1", "m1"]);
+    expect(r.exitCode, out(r)).toBe(0);
+    expect(out(r)).toContain("demoting m1");
+    inspect = JSON.parse((await ws.fdock(["cluster", "inspect", "c1", "--json"])).stdout);
+    expect(inspect.managers).toEqual(["m4"]);
+    expect(inspect.nodes.map((n) => [n.machine, n.role])).toEqual([["m4", "manager"], ["m2", "worker"], ["m3", "worker"]]);
+    expect((await docker("m1", ["info", "--format", "{{.Swarm.LocalNodeState}}"])).stdout.trim()).toBe("inactive");
+    expect((await ws.fdock(["env", "c1"])).stdout).toContain('DOCKER_CONTEXT="fdock-m4"');
+    const use = await ws.fdock(["use", "c1"]);
+    expect(use.exitCode, out(use)).toBe(0);
+    expect((await sh("docker", ["info", "--format", "{{.Swarm.ControlAvailable}} {{.Name}}"], { env: ws.env })).stdout.trim()).toBe(`true ${hosts[3]!.name}`);
+    expect((await ws.fdock(["use", "--default"])).exitCode).toBe(0);
+  });
+
   it("rm: every node leaves the swarm, the machines stay intact and usable", async () => {
-    await docker("m1", ["service", "rm", service]);
+    await docker("m4", ["service", "rm", service]);
     const r = await ws.fdock(["cluster", "rm", "c1"]);
     expect(r.exitCode, out(r)).toBe(0);
-    for (const n of ["m1", "m2", "m3"]) {
+    for (const n of names) {
       expect((await docker(n, ["info", "--format", "{{.Swarm.LocalNodeState}}"])).stdout.trim(), n).toBe("inactive");
     }
     const machines = JSON.parse((await ws.fdock(["machine", "ls", "--json"])).stdout) as Array<{ name: string; state: string }>;
