@@ -1,4 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -109,8 +112,18 @@ describe("engine checks on a cluster's nodes", () => {
     expect(() => checkNodesFree([node("m1", "26.1.5"), node("m2", "20.10.24+dfsg1")], new Map())).not.toThrow();
   });
 
-  it("builds the reach check from addresses only, and says which port from where", () => {
-    expect(reachCommand("10.0.0.5", 2377)).toBe("timeout 5 bash -c 'exec 3<>/dev/tcp/10.0.0.5/2377' 2>/dev/null && echo open || echo closed");
+  it("builds the reach check from addresses only, and says which port from where", async () => {
+    // A listener: the kernel completes the connect from its backlog even while this process waits for sh.
+    const server = createServer().listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as AddressInfo).port;
+    expect(spawnSync("sh", ["-c", reachCommand("127.0.0.1", port)], { encoding: "utf8" }).stdout.trim()).toBe("open");
+    server.close();
+    const command = reachCommand("10.0.0.5", 2377);
+    expect(command).toContain("timeout 5 bash -c 'exec 3<>/dev/tcp/10.0.0.5/2377'");
+    // The real shell: no listener on a reserved port of loopback is "closed"; a missing bash is "untested", never "closed".
+    expect(spawnSync("sh", ["-c", reachCommand("127.0.0.1", 9)], { encoding: "utf8" }).stdout.trim()).toBe("closed");
+    expect(spawnSync("/bin/sh", ["-c", reachCommand("127.0.0.1", 9)], { encoding: "utf8", env: { PATH: "/nonexistent" } }).stdout.trim()).toBe("untested");
     expect(() => reachCommand("1.2.3.4; rm -rf /", 2377)).toThrow();
     const e = new SwarmPortUnreachableError({ machine: "w1", address: "10.0.0.6" }, { machine: "m1", address: "10.0.0.5" }, 2377);
     expect(e.message).toBe(`Machine "w1" cannot reach m1's port 2377/tcp (10.0.0.5:2377, tried from w1's address 10.0.0.6).`);
