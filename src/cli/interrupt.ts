@@ -28,12 +28,7 @@ export async function withInterrupt<T>(reporter: Reporter, messages: InterruptMe
     reporter.emit({ kind: "info", message: `Ctrl-C: ${messages.first} Ctrl-C again quits at once.` });
     controller.abort();
   };
-  process.on("SIGINT", onSigint);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.removeListener("SIGINT", onSigint);
-  }
+  return handlingSigint(onSigint, () => fn(controller.signal));
 }
 
 /**
@@ -49,9 +44,14 @@ export async function leavingCtrlCToChild<T>(fn: (interrupted: AbortSignal) => P
     if (message) writeNow(`\nCtrl-C: ${message}\n`);
     controller.abort();
   };
+  return handlingSigint(onSigint, () => fn(controller.signal));
+}
+
+/** fn with onSigint as a SIGINT handler, removed again however fn ends. */
+async function handlingSigint<T>(onSigint: () => void, fn: () => Promise<T>): Promise<T> {
   process.on("SIGINT", onSigint);
   try {
-    return await fn(controller.signal);
+    return await fn();
   } finally {
     process.removeListener("SIGINT", onSigint);
   }

@@ -91,6 +91,8 @@ describe.skipIf(!haveServices)("backing services and processes (real engine, rea
     const id = await enqueue("before the redeploy");
     await done(id);
     const [pgBefore, redisBefore, secret, workerBefore] = await Promise.all([startedAt("postgres"), startedAt("redis"), password(), container("worker")]);
+    // The old worker's log until it stops: Celery says how it was stopped.
+    const oldWorkerLog = runArgv({ file: "docker", args: ["logs", "--follow", workerBefore] });
     const views = join(ex.dir, "tasks_app/views.py");
     writeFileSync(views, readFileSync(views, "utf8").replace("<h1>flask-tasks</h1>", "<h1>flask-tasks v2</h1>"));
     await up(opts, silentReporter);
@@ -100,6 +102,8 @@ describe.skipIf(!haveServices)("backing services and processes (real engine, rea
     expect(await password()).toBe(secret);
     // The worker runs the new image; Docker's init passed it the stop signal (Celery's warm shutdown).
     expect(await container("worker")).not.toBe(workerBefore);
+    const log = await oldWorkerLog;
+    expect(log.stdout + log.stderr).toMatch(/Warm shutdown/);
     expect((await json("GET", `/jobs/${id}`)).body.status).toBe("done");
     expect(await done(await enqueue("after the redeploy"))).toMatchObject({ status: "done" });
   });
