@@ -10,6 +10,7 @@ import { checkCreate, checkMembers, duplicates } from "../../src/core/cluster/me
 import { reachCommand, SwarmPortUnreachableError } from "../../src/core/cluster/reach.js";
 import { checkRemoveNode } from "../../src/core/cluster/remove-node.js";
 import { CLUSTER_CONFIG_VERSION, ClusterStore, UnknownClusterError, type ClusterConfig } from "../../src/core/cluster/store.js";
+import { engineMessage } from "../../src/core/cluster/swarm-ops.js";
 import { checkNodesFree, type SwarmNode } from "../../src/core/cluster/swarm-node.js";
 import { CONFIG_VERSION, MachineStore } from "../../src/core/machine/store.js";
 
@@ -136,5 +137,12 @@ describe("EC2 members", () => {
     const m = (machine: string, region: string, vpcId: string) => ({ machine, instanceId: "i-1", region, vpcId });
     await expect(ec2ApiFor([m("e1", "us-east-1", "vpc-a"), m("e2", "us-east-1", "vpc-b")])).rejects.toThrow(/different VPCs or regions \(e1: us-east-1\/vpc-a, e2: us-east-1\/vpc-b\)/);
     await expect(ec2ApiFor([m("e1", "us-east-1", "vpc-a"), m("e2", "eu-west-3", "vpc-a")])).rejects.toThrow(/different VPCs or regions/);
+  });
+});
+
+describe("engine errors", () => {
+  it("uses the engine's message and never repeats a join token", () => {
+    expect(engineMessage({ statusCode: 500, json: { message: "invalid join token SWMTKN-1-abc123-def456 " }, message: "(HTTP code 500) …" })).toBe("invalid join token SWMTKN-…");
+    expect(engineMessage(new Error("plain"))).toBe("plain");
   });
 });

@@ -21,9 +21,25 @@ export interface NodeRecord {
   ManagerStatus?: { Leader?: boolean; Reachability?: string };
 }
 
+/** The engine's own words for a refused API call (docker-modem puts its JSON body in `json`), any join token in them masked. */
+export function engineMessage(e: unknown): string {
+  const err = e as { json?: { message?: string }; message?: string };
+  return (err.json?.message ?? err.message ?? String(e)).trim().replace(/SWMTKN-[A-Za-z0-9-]+/g, "SWMTKN-…");
+}
+
+/** Runs one Swarm API call; an engine's refusal becomes a UserError naming what was asked of which machine. */
+async function swarmCall<T>(what: string, machine: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === undefined) throw e;
+    throw new UserError(`${what} on ${machine} failed: ${engineMessage(e)}`, `\`fdock cluster inspect\` shows the nodes as a manager sees them; \`fdock machine ssh ${machine} -- docker info\` shows that machine's swarm state.`);
+  }
+}
+
 /** `docker swarm init --advertise-addr ADDR` on the first manager; returns the swarm's ID. */
 export async function initSwarm(node: SwarmNode): Promise<string> {
-  await node.docker.swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: node.address });
+  await swarmCall("swarm init", node.machine, () => node.docker.swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: node.address }));
   const swarm = await refreshSwarm(node);
   if (!swarm.Cluster?.ID) throw new Error(`swarm init on ${node.machine} gave no swarm ID`);
   return swarm.Cluster.ID;
@@ -33,7 +49,8 @@ export async function initSwarm(node: SwarmNode): Promise<string> {
 export async function joinSwarm(node: SwarmNode, manager: SwarmNode, role: Role): Promise<string> {
   const inspect = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
   const token = role === "manager" ? inspect.JoinTokens.Manager : inspect.JoinTokens.Worker;
-  await node.docker.swarmJoin({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: node.address, RemoteAddrs: [`${manager.address}:${SWARM_PORT}`], JoinToken: token });
+  // The token goes into the request body only; the engine's error messages do not repeat it.
+  await swarmCall(`joining ${manager.machine}'s swarm`, node.machine, () => node.docker.swarmJoin({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: node.address, RemoteAddrs: [`${manager.address}:${SWARM_PORT}`], JoinToken: token }));
   const swarm = await refreshSwarm(node);
   if (!swarm.NodeID) throw new Error(`${node.machine} joined but has no node ID`);
   return swarm.NodeID;
@@ -43,11 +60,23 @@ export async function listNodes(manager: SwarmNode): Promise<NodeRecord[]> {
   return (await manager.docker.listNodes()) as NodeRecord[];
 }
 
-/** Changes a node's spec through a manager (the update needs the spec's current version). */
+/**
+ * Changes a node's spec through a manager. The update names the spec's version; Swarm itself
+ * also updates nodes (a demotion settling, a state change), so an "update out of sequence" is
+ * read again and retried.
+ */
 export async function updateNode(manager: SwarmNode, id: string, change: (spec: NodeRecord["Spec"]) => NodeRecord["Spec"]): Promise<void> {
   const node = manager.docker.getNode(id);
-  const current = (await node.inspect()) as NodeRecord;
-  await node.update({ _query: { version: current.Version.Index }, _body: change(current.Spec) });
+  for (let attempt = 1; ; attempt++) {
+    const current = (await node.inspect()) as NodeRecord;
+    try {
+      await node.update({ _query: { version: current.Version.Index }, _body: change(current.Spec) });
+      return;
+    } catch (e) {
+      if (attempt >= 10 || !/out of sequence/i.test(engineMessage(e))) return swarmCall("updating a node", manager.machine, () => Promise.reject(e));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Labels the node with its fdock machine's name. */
@@ -86,7 +115,7 @@ export async function leaveSwarm(node: SwarmNode, force: boolean): Promise<void>
     await node.docker.swarmLeave({ force });
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 406) return; // not in a swarm: already gone
-    throw e;
+    return swarmCall("swarm leave", node.machine, () => Promise.reject(e));
   }
 }
 
@@ -99,5 +128,5 @@ export async function removeNodeRecord(manager: SwarmNode, id: string, timeoutMs
     if (node.Status?.State === "down" || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  await manager.docker.getNode(id).remove({ force: true });
+  await swarmCall("removing a node from the list", manager.machine, () => manager.docker.getNode(id).remove({ force: true }));
 }
