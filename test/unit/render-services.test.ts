@@ -90,6 +90,7 @@ describe("backing services and processes in the compose file", () => {
     expect(processCommand("echo $(date)")).toBe("echo $(date)");
     expect(processCommand(`python -c "import time; time.sleep(1)"`)).toBe(`exec python -c "import time; time.sleep(1)"`);
     expect(processCommand(`python -c 'a(); b()' && c`)).toBe(`python -c 'a(); b()' && c`);
+    expect(processCommand(`C_FORCE_ROOT=1 LOG="a b" celery -A x worker`)).toBe(`C_FORCE_ROOT=1 LOG="a b" exec celery -A x worker`);
   });
 
   it("passes $ in a process or release line to the container's shell, not to compose's interpolation", () => {

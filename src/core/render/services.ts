@@ -26,7 +26,10 @@ export const CREDENTIALS_MOUNT = `${CREDENTIALS_VOLUME}:${CREDENTIALS_DIR}:ro`;
  */
 export function processCommand(line: string): string {
   const unquoted = line.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''");
-  return /[;&|`\n]|\$\(/.test(unquoted) ? line : `exec ${line}`;
+  if (/[;&|`\n]|\$\(/.test(unquoted)) return line;
+  // `exec` goes after leading assignments (`LOG=1 celery …`), which then apply to the command.
+  const assignments = /^(\s*[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"(?:[^"\\]|\\.)*"|\S)*\s+)*/.exec(line)![0];
+  return `${assignments}exec ${line.slice(assignments.length)}`;
 }
 
 /**
