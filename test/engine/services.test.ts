@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { silentReporter } from "../../src/core/events.js";
 import { runArgv } from "../../src/core/exec.js";
-import { PrecheckError } from "../../src/core/errors.js";
+import { HealthCheckError, PrecheckError } from "../../src/core/errors.js";
 import { planStack } from "../../src/core/stack/prepare.js";
 import { renderBundle } from "../../src/core/render/bundle.js";
 import { up } from "../../src/core/stack/up.js";
@@ -152,6 +152,7 @@ describe.skipIf(!haveServices)("backing services and processes (real engine, rea
     const before = await startedAt("gunicorn");
     // An image with no redis-server in it: the container exits at once, again and again.
     const e = await failure(up({ ...opts, env: { ...process.env, FDOCK_REDIS_IMAGE: process.env.FDOCK_PYTHON_IMAGE! } }, silentReporter));
+    expect(e).toBeInstanceOf(HealthCheckError);
     expect(e.message).toBe("redis did not become healthy, so the deploy stopped before the release command.");
     expect(await startedAt("gunicorn")).toBe(before);
     expect((await httpGet(`${base}/health`)).status).toBe(200);

@@ -38,9 +38,7 @@ export async function rollback(opts: StackOptions, reporter: Reporter, id?: stri
       writeFileSync(join(stack.compose.bundleDir, COMPOSE_FILE), withReleaseServices(compose, stack));
       await tagLatest(stack.docker, stack.project, target.images);
       await step(reporter, "start", `Start release ${target.id} beside the running one, wait until healthy, switch to it`, () => deployProduction(stack, signal));
-      if (Object.keys(stack.project.config.processes).length) {
-        await step(reporter, "processes", `Start processes: ${Object.keys(stack.project.config.processes).join(", ")}`, () => startProcesses(stack));
-      }
+      await startProcesses(stack, reporter);
     } catch (e) {
       // :latest goes back to what the last build made, as if this rollback had not run.
       if (before) await tagLatest(stack.docker, stack.project, before).catch(() => undefined);

@@ -1,4 +1,5 @@
-import { UserError } from "../errors.js";
+import { HealthCheckError } from "../errors.js";
+import { step, type Reporter } from "../events.js";
 import { serviceImage } from "../project/model.js";
 import { serviceKinds } from "../render/services.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
@@ -19,7 +20,7 @@ export async function startServices(stack: Stack): Promise<void> {
     const logs = await stack.compose.logs(["credentials", ...kinds], { tail: 30 }).catch(() => "");
     const rows = await stack.compose.ps().catch(() => []);
     const which = kinds.filter((k) => !rows.some((r) => r.service === k && r.state === "running" && r.health === "healthy"));
-    throw new UserError(
+    throw new HealthCheckError(
       `${which.length ? which.join(" and ") : kinds.join(", ")} did not become healthy, so the deploy stopped before the release command.`,
       `Their output is above. Nothing of the app was replaced: the running version (if any) still serves. \`fdock logs ${which[0] ?? kinds[0]}\` shows more.`,
       lastLines([logs, e.output].filter((t) => t.trim()).join("\n"), 40),
@@ -29,13 +30,14 @@ export async function startServices(stack: Stack): Promise<void> {
 
 /**
  * Replaces the app's processes (a worker) with the current image, once the new web version is
- * healthy. Compose stops the old container with SIGTERM and waits the worker timeout (Celery's
- * warm shutdown finishes the tasks it has); a process that crashes later is restarted by the engine.
+ * healthy (after a deploy or a rollback): a step of its own when there are any. Compose stops the
+ * old container with SIGTERM and waits the worker timeout (Celery's warm shutdown finishes the
+ * tasks it has); a process that crashes later is restarted by the engine.
  */
-export async function startProcesses(stack: Stack): Promise<void> {
+export async function startProcesses(stack: Stack, reporter: Reporter): Promise<void> {
   const names = Object.keys(stack.project.config.processes);
   if (!names.length) return;
-  await stack.compose.upProcesses(names);
+  await step(reporter, "processes", `Start processes: ${names.join(", ")}`, () => stack.compose.upProcesses(names));
 }
 
 /** The services a deploy runs, named for its progress line. */

@@ -100,9 +100,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   } else {
     await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
   }
-  if (Object.keys(project.config.processes).length) {
-    await step(reporter, "processes", `Start processes: ${Object.keys(project.config.processes).join(", ")}`, () => startProcesses(stack));
-  }
+  await startProcesses(stack, reporter);
   const port = target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
