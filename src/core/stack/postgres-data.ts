@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { PassThrough } from "node:stream";
 import { PrecheckError } from "../errors.js";
 import { serviceImage } from "../project/model.js";
 import { serviceVolume } from "../render/services.js";
@@ -48,10 +49,12 @@ async function dataVersions(docker: Docker, image: string, volume: string): Prom
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: false });
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    docker.modem.demuxStream(stream, new PassThrough().on("data", (c: Buffer) => chunks.push(c)), new PassThrough());
+    const ended = new Promise((resolve) => stream.on("end", resolve).on("close", resolve));
     await container.start();
     await container.wait();
-    const text = demux(Buffer.concat(chunks));
+    await ended;
+    const text = Buffer.concat(chunks).toString("utf8");
     return text.split(/\s+/).filter((v) => /^\d+(\.\d+)?$/.test(v)).map((v) => v.split(".")[0]!);
   } finally {
     // v: the image's own VOLUME (PGDATA) got an anonymous volume; it goes too.
@@ -59,13 +62,3 @@ async function dataVersions(docker: Docker, image: string, volume: string): Prom
   }
 }
 
-/** Docker's multiplexed stream (no TTY): 8-byte frame headers before each chunk. */
-function demux(buf: Buffer): string {
-  let out = "";
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString("utf8");
-    i += 8 + size;
-  }
-  return out;
-}
