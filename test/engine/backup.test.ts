@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { utils } from "ssh2";
 import { sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentReporter, type ProgressEvent } from "../../src/core/events.js";
@@ -17,6 +16,7 @@ import { downStack } from "../../src/core/stack/down.js";
 import { failure } from "../helpers/failure.js";
 import { copyExample } from "../helpers/project.js";
 import { dialStdioServer } from "../helpers/ssh-dial-server.js";
+import { throwawaySshKey } from "../helpers/ssh-key.js";
 import { docker, downLocal, httpGet, upLocal } from "../helpers/engine.js";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/bin.js", import.meta.url));
@@ -161,7 +161,7 @@ describe.skipIf(!process.env.FDOCK_POSTGRES_IMAGE)("backup and restore (postgres
   it("over SSH (dockerode through `docker system dial-stdio`, as --remote): the dump streams out and back in", async () => {
     const ssh = await dialStdioServer();
     try {
-      const remote = new Docker(sshEngineOptions({ host: "127.0.0.1", port: ssh.port, username: "fdock", privateKey: utils.generateKeyPairSync("ed25519").private, readyTimeout: 10_000 }));
+      const remote = new Docker(sshEngineOptions({ host: "127.0.0.1", port: ssh.port, username: "fdock", privateKey: throwawaySshKey(), readyTimeout: 10_000 }));
       const viaSsh = join(out, "ssh.fdock-backup");
       const taken = await backupStack({ dir: ex.dir, env: process.env, output: viaSsh, cwd: out, where: "machine test" }, silentReporter, remote);
       expect(taken.postgres!.bytes).toBeGreaterThan(0);

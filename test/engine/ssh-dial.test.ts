@@ -2,9 +2,10 @@ import Docker from "dockerode";
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { utils, type ConnectConfig, type Server } from "ssh2";
+import type { ConnectConfig, Server } from "ssh2";
 import { CHANNELS_PER_CONNECTION, SshDialAgent, sshEngineOptions } from "../../src/core/engine/ssh-dial.js";
 import { dialStdioServer } from "../helpers/ssh-dial-server.js";
+import { throwawaySshKey } from "../helpers/ssh-key.js";
 
 const agentOf = (docker: Docker) => (docker.modem as unknown as { agent: SshDialAgent }).agent;
 
@@ -24,7 +25,7 @@ describe("dockerode over SSH", () => {
     host: "127.0.0.1",
     port: ssh.port,
     username: "fdock",
-    privateKey: utils.generateKeyPairSync("ed25519").private,
+    privateKey: throwawaySshKey(),
     readyTimeout: 10_000,
   });
 
@@ -69,7 +70,7 @@ describe("dockerode over SSH", () => {
   });
 
   it("an idle SSH connection does not keep a process alive: it exits once its calls are done", async () => {
-    const key = utils.generateKeyPairSync("ed25519").private;
+    const key = throwawaySshKey();
     const root = resolve(import.meta.dirname, "../..");
     // Node runs the agent's TypeScript source as it is (type stripping): the same code, in a child.
     const script = [

@@ -1,6 +1,7 @@
 import { connect as connectSocket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
+import { throwawaySshKey } from "./ssh-key.js";
 
 /**
  * An SSH server in this process whose `docker system dial-stdio` connects to the local engine's
@@ -9,7 +10,7 @@ import { Server, utils } from "ssh2";
  * `connections()` counts the SSH connections made to it.
  */
 export function dialStdioServer(opts: { maxSessions?: number } = {}): Promise<{ server: Server; port: number; connections: () => number }> {
-  const hostKey = utils.generateKeyPairSync("ed25519").private;
+  const hostKey = throwawaySshKey();
   let connections = 0;
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     connections++;
