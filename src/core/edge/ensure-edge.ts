@@ -68,7 +68,8 @@ export async function ensureEdge(docker: Docker, options: EdgeOptions): Promise<
   return { container: name, image, action, ports: await publishedPorts(docker, name) };
 }
 
-async function ensureNetwork(docker: Docker, network: string): Promise<void> {
+/** The edge's network (apps' fronts join it before the edge exists); made once, by whoever comes first. */
+export async function ensureNetwork(docker: Docker, network: string = EDGE_NETWORK): Promise<void> {
   if (await docker.getNetwork(network).inspect().then(() => true, () => false)) return;
   await docker.createNetwork({ Name: network, Driver: "bridge", Labels: { [EDGE_LABEL]: "network" } }).catch(async (e: unknown) => {
     // Made at the same moment by another deploy: as good.

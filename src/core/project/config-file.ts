@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { ConfigError, UserError } from "../errors.js";
-import { CONFIG_FILE, SERVICE_KINDS, type Project, type ProjectConfig, type ProjectInput, type ServiceKind } from "./model.js";
+import { CONFIG_FILE, DEFAULT_NGINX_IMAGE, SERVICE_KINDS, type Project, type ProjectConfig, type ProjectInput, type ServiceKind } from "./model.js";
 import { readRequirements } from "./requirements.js";
 import { readIgnoreFile } from "./ignore-file.js";
 import { checkStaticFolder } from "./static-folder.js";
@@ -29,6 +29,14 @@ export function applyImageOverrides(config: ProjectConfig, env: NodeJS.ProcessEn
     },
     services,
   };
+}
+
+/**
+ * The nginx image the engine's edge is built from: not an app's (two apps with different ones
+ * would replace the edge in turn), nginx:stable unless FDOCK_NGINX_IMAGE says otherwise.
+ */
+export function edgeNginxImage(env: NodeJS.ProcessEnv): string {
+  return imageOverride(env, "FDOCK_NGINX_IMAGE") ?? DEFAULT_NGINX_IMAGE;
 }
 
 /** An image from the environment goes into a Dockerfile ARG like fdock.yaml's: the same rule. */

@@ -60,6 +60,28 @@ const processName = z
   .regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and -, starting with a letter (at most 40)")
   .refine((n) => !(RESERVED_PROCESS_NAMES as readonly string[]).includes(n), `must not be one of ${RESERVED_PROCESS_NAMES.join(", ")}`);
 
+/**
+ * HTTPS through the engine's edge (src/core/edge/): a certificate by ACME (Let's Encrypt unless
+ * acme_directory says otherwise) for the app's server.names, or the user's own certificate and key.
+ * Paths (acme_ca, certificate, key) are files on the deploying computer, relative to the project.
+ */
+const localFile = z.string().regex(/^[^\0-\x1f\x7f]+$/, "must be a file path (relative to the project, or absolute)");
+const tlsSettings = z.preprocess(
+  (v) => (v === false ? null : v === "auto" ? { auto: true } : v),
+  z
+    .strictObject({
+      auto: z.literal(true).optional(),
+      email: z.string().regex(/^[A-Za-z0-9.+_%=-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "must be an email address (the ACME account's)").optional(),
+      acme_directory: z.string().regex(/^https:\/\/[^\s"'$;{}\\]+$/, "must be the ACME directory's https:// URL").optional(),
+      acme_ca: localFile.optional(),
+      certificate: localFile.optional(),
+      key: localFile.optional(),
+      /** HSTS max-age in seconds; 0 sends no HSTS header. */
+      hsts: z.number().int().min(0).max(63_072_000).optional(),
+    })
+    .nullable(),
+);
+
 export const projectSchema = z.strictObject({
   version: z.literal(CONFIG_VERSION).default(CONFIG_VERSION),
   /** Compose project name; one per app. */
@@ -96,6 +118,7 @@ export const projectSchema = z.strictObject({
       client_max_body_size: z.string().regex(/^\d+[kmgKMG]?$/, 'must be a size like "10m"').default("10m"),
     })
     .default({ names: [], redirect_www: false, client_max_body_size: "10m" }),
+  tls: tlsSettings.default(null),
   env_file: relPath.nullable().default(null),
   /** Run once before the new app serves (database migrations). */
   release: z.string().min(1).nullable().default(null),

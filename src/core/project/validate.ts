@@ -1,11 +1,16 @@
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { checkTls } from "./tls.js";
 import { CONFIG_FILE, projectSchema, SERVICE_KINDS, type ProjectConfig } from "./model.js";
 
 /** Validates raw config; a failure names every wrong key and what is allowed. */
 export function validateConfig(raw: unknown, file = CONFIG_FILE): ProjectConfig {
   const result = projectSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    const tls = checkTls(result.data);
+    if (tls) throw new ConfigError(`${file} is invalid:\n  ${tls}`, `Fix ${file} (see README, "HTTPS").`);
+    return result.data;
+  }
   const lines = result.error.issues.map((i) => `  ${describePath(i.path)}: ${describeIssue(i)}`);
   throw new ConfigError(`${file} is invalid:\n${lines.join("\n")}`, `Fix ${file} (see README, "Configuration"), or run \`fdock init --force\` to write a new one.`);
 }

@@ -37,7 +37,7 @@ export function renderBundle(project: Project, plan: WorkerPlan, target: Target)
       ? {
           "front.Dockerfile": renderFrontDockerfile(project.config),
           "front.Dockerfile.dockerignore": renderFrontDockerignore(),
-          "front.conf": renderFrontConf(),
+          "front.conf": renderFrontConf(target),
           "front-upstream.conf": renderFrontUpstream(),
         }
       : {}),

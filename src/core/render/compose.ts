@@ -17,6 +17,9 @@ interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
+/** The compose key of the engine's edge network (external: the edge's, shared by every app). */
+const EDGE_NETWORK_KEY = "fdock-edge";
+
 /** Paths in the compose file are relative to .fdock/, where it is written. */
 const PROJECT_ROOT = "..";
 
@@ -96,13 +99,20 @@ export function renderCompose(project: Project, plan: WorkerPlan, target: Target
   if (dev) nginx.ports = [publishSpec(target)];
   if (dev) delete compose.services.front;
   else {
-    Object.assign(compose.services.front!, {
+    const front = compose.services.front!;
+    Object.assign(front, {
       image: imageName(project, "front"),
       build: { context: ".", dockerfile: "front.Dockerfile", args: { NGINX_IMAGE: config.images.nginx } },
-      ports: [publishSpec(target)],
       // front.conf's `listen ... backlog=`: every client arrives here first.
       sysctls: { "net.core.somaxconn": FRONT_BACKLOG },
     });
+    if (target.edge) {
+      // Behind the engine's edge: no port of its own; the edge reaches it by its alias.
+      front.networks = { edge: {}, [EDGE_NETWORK_KEY]: { aliases: [target.edge.alias] } };
+      compose.networks[EDGE_NETWORK_KEY] = { external: true, name: target.edge.network };
+    } else {
+      front.ports = [publishSpec(target)];
+    }
   }
   if (dev && config.static) nginx.volumes = [`${PROJECT_ROOT}/${config.static.folder}:${STATIC_ROOT}:ro`];
 

@@ -14,7 +14,14 @@ import { readAsset, renderTemplate } from "./templates.js";
 export function neverPatterns(project: Project): string[] {
   const always = readAsset("images/never-in-images.dockerignore").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
   const { env_file, persistent } = project.config;
-  return [...always, ...(env_file ? [cleanPath(env_file)] : []), ...persistent.map(cleanPath)];
+  return [...always, ...(env_file ? [cleanPath(env_file)] : []), ...persistent.map(cleanPath), ...tlsFiles(project)];
+}
+
+/** The TLS files that sit inside the project (a private key above all): they go to the edge only. */
+function tlsFiles(project: Project): string[] {
+  const tls = project.config.tls;
+  const paths = [tls?.key, tls?.certificate, tls?.acme_ca].filter((p): p is string => p !== undefined);
+  return paths.filter((p) => !posix.isAbsolute(p) && !posix.normalize(p).startsWith("../")).map(cleanPath);
 }
 
 function cleanPath(path: string): string {

@@ -21,6 +21,19 @@ export const EDGE_CA_DIR = `${EDGE_STATE_DIR}/ca`;
 /** The sites' server blocks, rewritten by fdock, loaded by a graceful reload. */
 export const EDGE_SITES_FILE = "/etc/nginx/fdock-edge/sites.conf";
 
+/** Each app the edge serves: one record per app (its names, upstream, TLS), kept on the state volume. */
+export const EDGE_APPS_DIR = `${EDGE_STATE_DIR}/apps`;
+/** The users' own certificates and keys (tls.certificate, tls.key), one pair per app. */
+export const EDGE_OWN_CERTS_DIR = `${EDGE_STATE_DIR}/own`;
+
+/**
+ * The name an app's front answers to on the edge's network: a host-name label (compose project
+ * names may hold "_", which host names may not).
+ */
+export function edgeAlias(app: string): string {
+  return `fdock-app-${app.replace(/_/g, "--")}`;
+}
+
 /** The edge's HTTPS port in its container (HTTP is layout's HTTP_PORT). */
 export const EDGE_HTTPS_PORT = 443;
 /** A certificate with fewer days left than this is renewed. */
@@ -43,6 +56,8 @@ export function edgeCertificatePaths(names: readonly string[]): { certificate: s
 export const EDGE_LAYOUT_VALUES = {
   edge_state_dir: EDGE_STATE_DIR,
   edge_webroot: EDGE_WEBROOT,
+  edge_apps_dir: EDGE_APPS_DIR,
+  edge_own_certs_dir: EDGE_OWN_CERTS_DIR,
   edge_sites_file: EDGE_SITES_FILE,
   edge_https_port: EDGE_HTTPS_PORT,
   edge_renew_days: EDGE_RENEW_DAYS,

@@ -1,5 +1,6 @@
 import type { ProjectConfig } from "../project/model.js";
-import { renderTemplate } from "./templates.js";
+import type { Target } from "./target.js";
+import { renderFragment, renderTemplate } from "./templates.js";
 
 /**
  * The app's front (production only): an nginx that alone publishes the app's port and proxies to
@@ -7,8 +8,10 @@ import { renderTemplate } from "./templates.js";
  * image, so compose never recreates it on a redeploy; a later shared per-engine edge grows from it.
  */
 
-export function renderFrontConf(): string {
-  return renderTemplate("images/front/nginx.conf.tmpl");
+/** The front's nginx.conf: published, it says who the client is; behind the edge, the edge has said it. */
+export function renderFrontConf(target: Target): string {
+  const headers = target.edge ? "images/front/client-headers-edge.conf.tmpl" : "images/front/client-headers-published.conf.tmpl";
+  return renderTemplate("images/front/nginx.conf.tmpl", { client_headers: renderFragment(headers) });
 }
 
 export function renderFrontDockerfile(config: ProjectConfig): string {

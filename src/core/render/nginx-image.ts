@@ -31,13 +31,13 @@ function defaultListen(plan: WorkerPlan): string {
  * With server names: a catch-all server that answers no other host name, then (redirect_www) a
  * server per name that redirects www.<name> to it; each block followed by a blank line.
  */
-function extraServers(config: ProjectConfig, plan: WorkerPlan): string {
+function extraServers(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
   const names = config.server.names;
   if (names.length === 0) return "";
   const blocks = [renderFragment("images/nginx/catch-all-server.conf.tmpl", { listen_flags: defaultListen(plan) })];
   if (config.server.redirect_www) {
     for (const name of names.filter((n) => !n.startsWith("www.") && !n.startsWith("*."))) {
-      blocks.push(renderFragment("images/nginx/www-redirect-server.conf.tmpl", { name }));
+      blocks.push(renderFragment("images/nginx/www-redirect-server.conf.tmpl", { name, forwarded_proto: forwardedProto(target) }));
     }
   }
   return blocks.join("\n\n") + "\n";
@@ -51,6 +51,15 @@ function realIp(target: Target): string {
   return target.mode === "production" ? renderFragment("images/nginx/real-ip.conf.tmpl") : "";
 }
 
+/**
+ * The scheme the client used. Behind the edge, the edge's X-Forwarded-Proto (https with TLS),
+ * passed on by the front; believed because nothing else reaches this nginx in production.
+ * Otherwise nginx's own: a client's X-Forwarded-Proto is never believed.
+ */
+function forwardedProto(target: Target): string {
+  return target.edge ? "$http_x_forwarded_proto" : "$scheme";
+}
+
 /** gthread and gevent workers keep upstream connections open for nginx to reuse; sync ones do not. */
 function upstreamKeepalive(plan: WorkerPlan): string {
   return plan.workerClass === "sync" ? "" : renderFragment("images/nginx/upstream-keepalive.conf.tmpl", { keepalive: UPSTREAM_KEEPALIVE });
@@ -62,7 +71,8 @@ export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target:
   return renderTemplate("images/nginx/default.conf.tmpl", {
     real_ip: realIp(target),
     upstream_keepalive: upstreamKeepalive(plan),
-    extra_servers: extraServers(config, plan),
+    extra_servers: extraServers(config, plan, target),
+    forwarded_proto: forwardedProto(target),
     listen_flags: config.server.names.length ? "" : ` ${defaultListen(plan)}`,
     server_names: config.server.names.length ? config.server.names.join(" ") : "_",
     client_max_body_size: config.server.client_max_body_size,

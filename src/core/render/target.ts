@@ -13,6 +13,11 @@ export interface Target {
    * mounted source is readable (a 0700 or 0750 home) and what the app writes there is the user's.
    */
   devUser?: string;
+  /**
+   * Production with server names: the engine's edge owns ports 80 and 443 and routes the app's
+   * names to its front, which then publishes nothing and joins the edge's network under `alias`.
+   */
+  edge?: { network: string; alias: string };
   /** What the engine's version allows; absent: a current engine (CURRENT_ENGINE). */
   engine?: EngineCapabilities;
 }

@@ -8,6 +8,7 @@ import { serviceKinds } from "../render/services.js";
 import { existingCompose, type ExistingOptions } from "./existing-compose.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { checkProjectName, releaseProjectName } from "./ownership.js";
+import { leaveEdge } from "./edge-deploy.js";
 
 export interface DownOptions extends ExistingOptions {
   /** Also delete the named volumes: the app's data. */
@@ -40,6 +41,7 @@ export async function downStack(dir: string, opts: DownOptions, reporter: Report
   const lock = await acquireDeployLock(client, name);
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
+    if (await leaveEdge(client, name, env)) reporter.emit({ kind: "info", message: `the edge no longer routes ${project.config.server.names.join(", ")} (it keeps serving the engine's other apps, and the certificates)` });
     await step(reporter, "down", opts.volumes ? "Remove containers, networks and volumes" : "Remove containers and networks", () => compose.down(opts.volumes));
     if (opts.volumes) await releaseProjectName(client, name);
   } finally {

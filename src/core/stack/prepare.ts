@@ -3,6 +3,7 @@ import { loadProject } from "../project/config-file.js";
 import type { Project } from "../project/model.js";
 import { planWorkersFor, type WorkerPlan } from "../project/workers.js";
 import { renderBundle } from "../render/bundle.js";
+import { EDGE_NETWORK, edgeAlias } from "../render/edge-layout.js";
 import { bundleDir, writeBundle } from "./bundle-files.js";
 import type { Target } from "../render/target.js";
 import { connectEngine, engineFacts, type EngineFacts } from "../engine/engine.js";
@@ -62,6 +63,7 @@ export async function planStack(opts: StackOptions, docker?: Docker): Promise<Pl
     cpus: engine.cpus,
     publish: { host: opts.publishHost, port: opts.port ?? project.config.port },
     engine: engine.capabilities,
+    ...(opts.mode === "production" && project.config.server.names.length > 0 ? { edge: { network: EDGE_NETWORK, alias: edgeAlias(project.config.name) } } : {}),
     ...(opts.mode === "development" ? { devUser: opts.devUser ?? invokingUser() } : {}),
   };
   return { project, engine, plan, target, docker: client };

@@ -9,6 +9,7 @@ import { COMPOSE_FILE } from "../render/bundle.js";
 import { imageName } from "../render/compose.js";
 import { deployProduction } from "./blue-green.js";
 import { acquireDeployLock } from "./deploy-lock.js";
+import { edgeEntry } from "./edge-deploy.js";
 import { waitForHttp } from "./http-check.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 import { listReleases, releaseCompose, tagLatest, type Release } from "./releases.js";
@@ -44,13 +45,14 @@ export async function rollback(opts: StackOptions, reporter: Reporter, id?: stri
       if (before) await tagLatest(stack.docker, stack.project, before).catch(() => undefined);
       throw e;
     }
-    const port = stack.target.publish.port || (await stack.compose.publishedPort("front", 80));
+    const entry = stack.target.edge ? await edgeEntry(stack) : { scheme: "http", port: stack.target.publish.port || (await stack.compose.publishedPort("front", 80)) };
     const host = opts.remoteHost ?? stack.target.publish.host ?? "127.0.0.1";
     const names = stack.project.config.server.names;
-    await step(reporter, "serve", `Check ${stack.project.config.health.path} through nginx`, () =>
-      waitForHttp(`http://${host}:${port}${stack.project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
+    await step(reporter, "serve", `Check ${stack.project.config.health.path} through ${stack.target.edge ? "the edge" : "nginx"}`, () =>
+      waitForHttp(`${entry.scheme}://${host}:${entry.port}${stack.project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
     );
-    return { release: { ...target, current: true }, url: `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`, project: stack.project.config.name };
+    const url = stack.target.edge ? `${entry.scheme}://${names[0]}/` : `http://${host === "127.0.0.1" ? "localhost" : host}:${entry.port}/`;
+    return { release: { ...target, current: true }, url, project: stack.project.config.name };
   } finally {
     await lock.release();
   }

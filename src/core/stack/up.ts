@@ -17,6 +17,7 @@ import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 import { checkPostgresData } from "./postgres-data.js";
 import { servicesLine, startProcesses, startServices } from "./services.js";
 import { serviceKinds } from "../render/services.js";
+import { checkEdge, serveAtEdge } from "./edge-deploy.js";
 
 export interface UpResult {
   url: string;
@@ -58,7 +59,10 @@ export async function up(opts: StackOptions, reporter: Reporter, docker?: Docker
 async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, signal?: AbortSignal): Promise<UpResult> {
   const { project, compose, target } = stack;
 
-  if (target.publish.port !== 0) {
+  if (target.edge) {
+    const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
+    await step(reporter, "port", `Check the app's names and ports 80 and 443${where} for the edge`, () => checkEdge(stack, opts.remoteHost));
+  } else if (target.publish.port !== 0) {
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
     await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
   }
@@ -101,12 +105,14 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
     await step(reporter, "start", "Start nginx and gunicorn, wait until healthy", () => startStack(stack));
   }
   await startProcesses(stack, reporter);
-  const port = target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
+  const edge = target.edge ? await serveAtEdge(stack, reporter, opts.env ?? process.env) : undefined;
+  const scheme = edge?.https ? "https" : "http";
+  const port = edge ? (edge.https ? edge.ports.https : edge.ports.http) : target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
   const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
   const names = project.config.server.names;
   const rule = healthRule(project.config);
-  await step(reporter, "serve", `Check ${project.config.health.path} through nginx`, () =>
-    waitForHttp(`http://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below).catch((e: unknown) => {
+  await step(reporter, "serve", `Check ${project.config.health.path} through ${edge ? "the edge" : "nginx"}`, () =>
+    waitForHttp(`${scheme}://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below).catch((e: unknown) => {
       throw explainServeFailure(e, rule, opts.remoteHost);
     }),
   );
@@ -120,7 +126,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   }
   return {
     release,
-    url: `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
+    url: edge ? `${scheme}://${names[0]}/` : `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
     port,
     mode: target.mode,
     project: project.config.name,
