@@ -99,7 +99,8 @@ describe("amazonec2 driver against moto", () => {
     const group = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [data.resources.securityGroupId] }))).SecurityGroups![0]!;
     expect(group.GroupName).toBe("fdock-web1");
     const rules = group.IpPermissions!.flatMap((p) => (p.IpRanges ?? []).map((r) => `${p.IpProtocol} ${p.FromPort}-${p.ToPort} ${r.CidrIp}`)).sort();
-    expect(rules).toEqual(["tcp 22-22 198.51.100.7/32", "tcp 80-80 0.0.0.0/0"]);
+    // HTTP and HTTPS (the edge's ports) and SSH from the user's address only: nothing else.
+    expect(rules).toEqual(["tcp 22-22 198.51.100.7/32", "tcp 443-443 0.0.0.0/0", "tcp 80-80 0.0.0.0/0"]);
     expect(group.IpPermissions!.flatMap((p) => p.Ipv6Ranges ?? [])).toEqual([]);
 
     expect(held.keys.map((k) => k.KeyName)).toEqual(["fdock-web1"]);
@@ -225,6 +226,7 @@ describe("amazonec2 driver against moto", () => {
     expect(actions.filter((a) => /^(Create|Run|Import|Put|Authorize|Attach|Tag)/.test(a))).toEqual([]);
     expect(text).toContain("IAM user fdock-plan");
     expect(text).toContain("tcp 80 from 0.0.0.0/0");
+    expect(text).toContain("tcp 443 from 0.0.0.0/0");
     expect(text).toContain("tcp 8443 from 0.0.0.0/0");
     expect(text).toContain(`tcp 22 from ${SSH_CIDR}`);
     expect(text).toMatch(/encrypted; IMDSv2 required/);

@@ -113,7 +113,7 @@ export async function createSecurityGroup(c: StepContext): Promise<string> {
     c.apis.ec2.send(
       new CreateSecurityGroupCommand({
         GroupName: c.names.securityGroupName,
-        Description: `fdock machine ${c.names.machine}: HTTP and chosen ports from anywhere, SSH from ${c.prepared.sshCidr}`,
+        Description: `fdock machine ${c.names.machine}: HTTP, HTTPS and chosen ports from anywhere, SSH from ${c.prepared.sshCidr}`,
         VpcId: c.prepared.vpcId,
         TagSpecifications: [{ ResourceType: "security-group", Tags: machineTags(c.names, c.opts.tags) }],
       }),

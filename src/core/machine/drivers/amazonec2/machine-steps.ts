@@ -2,6 +2,7 @@
  * The steps of an amazonec2 create, each with the teardown that undoes it (the same teardown
  * `machine rm` runs): IAM user, key pair, security group, instance, then waiting for it.
  */
+import { ingressRules } from "./plan.js";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../../errors.js";
@@ -70,7 +71,7 @@ export function machineSteps(c: MachineStepContext): CreateStep[] {
     },
     {
       id: "aws-security-group",
-      what: `Creating security group ${names.securityGroupName}: 80${opts.openPorts.map((p) => `, ${p.port}`).join("")} from anywhere, 22 from ${prepared.sshCidr}`,
+      what: `Creating security group ${names.securityGroupName}: ${ingressRules(opts.openPorts, prepared.sshCidr).filter((r) => r.cidr === "0.0.0.0/0").map((r) => r.port).join(", ")} from anywhere, 22 from ${prepared.sshCidr}`,
       make: async () => void (await createSecurityGroup(c)),
       undo: async () => {
         if (r.securityGroupId) await c.teardown.securityGroup(r.securityGroupId);

@@ -23,8 +23,12 @@ export interface PlanInput {
   tags: Record<string, string>;
 }
 
+/** Open to everyone on every machine: HTTP and HTTPS, which the engine's edge serves. */
+const WEB_PORTS = [80, 443] as const;
+
 export function ingressRules(openPorts: PortRule[], sshCidr: string): { port: number; protocol: string; cidr: string }[] {
-  const everyone = [{ port: 80, protocol: "tcp" as string }, ...openPorts.filter((p) => !(p.port === 80 && p.protocol === "tcp"))];
+  const web = (p: PortRule) => p.protocol === "tcp" && (WEB_PORTS as readonly number[]).includes(p.port);
+  const everyone = [...WEB_PORTS.map((port) => ({ port: port as number, protocol: "tcp" as string })), ...openPorts.filter((p) => !web(p))];
   return [...everyone.map((p) => ({ ...p, cidr: "0.0.0.0/0" })), { port: 22, protocol: "tcp", cidr: sshCidr }];
 }
 
