@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
@@ -14,6 +13,7 @@ import { UserError } from "../../src/core/errors.js";
 import { EDGE_WEBROOT, edgeCertificatePaths } from "../../src/core/render/edge-layout.js";
 import type { EdgeSite } from "../../src/core/render/edge-sites.js";
 import { docker as dockerCli } from "../helpers/engine.js";
+import { pebbleImage } from "../helpers/pebble.js";
 
 /**
  * The edge and its certificates against a real ACME server: Pebble (scripts/standins/pebble, built
@@ -22,7 +22,6 @@ import { docker as dockerCli } from "../helpers/engine.js";
  * loopback ports; clients connect to them with the host name as SNI and Host (curl --resolve style).
  */
 const NGINX = process.env.FDOCK_NGINX_IMAGE ?? "nginx:stable";
-const PEBBLE_DIR = fileURLToPath(new URL("../../scripts/standins/pebble/", import.meta.url));
 const NAME = "app.example.test";
 const EMAIL = "ops@example.test";
 
@@ -42,19 +41,6 @@ const edge = (sites: EdgeSite[]): Promise<Awaited<ReturnType<typeof ensureEdge>>
   ensureEdge(engine, { nginxImage: NGINX, sites, ...names, network: net.getName(), publish: { http: 0, https: 0, host: "127.0.0.1" } } satisfies EdgeOptions);
 const plainSite: EdgeSite = { names: [NAME], upstream: "backend:80" };
 const httpsSite: EdgeSite = { ...plainSite, certificate: edgeCertificatePaths([NAME]) };
-
-/** Pebble's stand-in image, built once per recipe (like the rig's stand-ins) and kept. */
-async function pebbleImage(): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  const { readdirSync, readFileSync } = await import("node:fs");
-  const hash = createHash("sha256").update(NGINX);
-  for (const f of readdirSync(PEBBLE_DIR).sort()) hash.update(f).update(readFileSync(PEBBLE_DIR + f));
-  const tag = `fdock-standin/pebble:${hash.digest("hex").slice(0, 12)}`;
-  if (!(await engine.getImage(tag).inspect().then(() => true, () => false))) {
-    await GenericContainer.fromDockerfile(PEBBLE_DIR).withBuildArgs({ BASE: NGINX }).build(tag, { deleteOnExit: false });
-  }
-  return tag;
-}
 
 interface Answer { status: number; body: string; headers: Record<string, string | string[] | undefined>; serial?: string }
 

@@ -78,6 +78,9 @@ describe("fdock up (production) on a real engine", () => {
     expect(honest.remote_addr).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(forged.remote_addr).toBe(honest.remote_addr);
     expect(forged.remote_addr).not.toBe("6.6.6.6");
+    // Nor a forged scheme: the front publishes plain HTTP, and says so whatever the client claims.
+    const forgedProto = JSON.parse((await httpGet(`${base}/api/whoami`, { "X-Forwarded-Proto": "https" })).body);
+    expect([forgedProto.scheme, forgedProto.url]).toEqual(["http", `http://127.0.0.1:${result.port}/api/whoami`]);
     // Without ProxyFix (and nginx believing the front's X-Real-IP) the app would see a proxy's
     // own address instead of the client's.
     const ipsOf = (name: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name);

@@ -1,6 +1,6 @@
 import time
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request, url_for
 
 from . import db
 from .version import VERSION
@@ -28,6 +28,8 @@ def whoami():
         remote_addr=request.remote_addr,
         scheme=request.scheme,
         host=request.host,
+        # What a link the app builds for itself looks like (https:// behind the edge with TLS).
+        url=url_for("blog.whoami", _external=True),
     )
 
 
