@@ -63,9 +63,13 @@ function readCaBundle(dir: string, path: string): string {
   }
 }
 
+/** The containers that publish a host port (the engine knows them even before they answer). */
+function publishers(docker: Docker, port: number): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ filters: { publish: [String(port)] } }).catch(() => []);
+}
+
 /** What holds a host port: a container publishing it, or a program on the host. */
-async function holderOf(docker: Docker, port: number): Promise<string> {
-  const holders = await docker.listContainers({ filters: { publish: [String(port)] } }).catch(() => []);
+function holderText(holders: Docker.ContainerInfo[]): string {
   return holders[0] ? `the container ${holders[0].Names[0]?.replace(/^\//, "")} (${holders[0].Image})` : "a program on the host (not a container)";
 }
 
@@ -91,12 +95,16 @@ export async function checkEdge(stack: Stack, remoteHost: string | undefined): P
   if (plan?.kind === "own") readOwnFiles(dir, plan);
   if (plan?.kind === "acme" && plan.caFile) readCaBundle(dir, plan.caFile);
   if (!(await stack.docker.getContainer(EDGE_CONTAINER).inspect().then(() => true, () => false))) {
-    const fronts = await runningContainers(stack, "front").catch(() => []);
+    const fronts = new Set((await runningContainers(stack, "front").catch(() => [])).map((f) => f.Id));
     for (const port of [HTTP_PORT, EDGE_HTTPS_PORT]) {
-      const taken = remoteHost ? await tcpAnswers(remoteHost, port, 5_000) : !(await portIsFree(port, stack.target.publish.host ?? "0.0.0.0"));
-      if (!taken || fronts.some((f) => f.Ports.some((p) => p.PublicPort === port))) continue;
+      // This app's own front on port 80 is the move to the edge: it gives the port up on this deploy.
+      const all = await publishers(stack.docker, port);
+      const holders = all.filter((c) => !fronts.has(c.Id));
+      const ours = all.length > holders.length;
+      const taken = holders.length > 0 || (!ours && (remoteHost ? await tcpAnswers(remoteHost, port, 5_000) : !(await portIsFree(port, stack.target.publish.host ?? "0.0.0.0"))));
+      if (!taken) continue;
       throw new PrecheckError(
-        `Port ${port}${remoteHost ? ` on ${remoteHost}` : ""} is taken by ${await holderOf(stack.docker, port)}: the edge that serves apps by host name needs ports ${HTTP_PORT} and ${EDGE_HTTPS_PORT}.`,
+        `Port ${port}${remoteHost ? ` on ${remoteHost}` : ""} is taken by ${holderText(holders)}: the edge that serves apps by host name needs ports ${HTTP_PORT} and ${EDGE_HTTPS_PORT}.`,
         `Stop it (or have it use other ports), then deploy again. An app without server.names is served on its own port instead.`,
       );
     }
