@@ -51,7 +51,7 @@ function appsUsing(records: readonly EdgeAppRecord[], file: string): string[] {
     .sort();
 }
 
-/** The edge's certificates as `fdock certs` shows them (pure: from what the edge said). */
+/** The edge's certificates as `fdock certs` shows them, by their first name (pure: from what the edge said). */
 export function edgeCertificatesOf(acme: readonly CertificateInfo[], own: readonly OwnCertificate[], records: readonly EdgeAppRecord[]): EdgeCertificate[] {
   return [
     ...acme.map((c): EdgeCertificate => ({
@@ -60,7 +60,7 @@ export function edgeCertificatesOf(acme: readonly CertificateInfo[], own: readon
     ...own.map((c): EdgeCertificate => ({
       name: c.app, domains: c.domains, issuer: c.issuer, serial: c.serial, notAfter: c.notAfter, nextRenewal: null, source: "own", server: "", apps: appsUsing(records, c.certificate),
     })),
-  ].sort((a, b) => a.name.localeCompare(b.name) || a.source.localeCompare(b.source));
+  ].sort((a, b) => (a.domains[0] ?? a.name).localeCompare(b.domains[0] ?? b.name) || a.source.localeCompare(b.source));
 }
 
 /** Every certificate on a running edge: lego's (fdock-certs list) and the users' own, with the apps using each. */
