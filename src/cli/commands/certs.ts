@@ -19,7 +19,8 @@ export function registerCerts(program: Command): void {
     .option("--force", "renew every certificate, whatever time it has left (ACME servers limit how many certificates a name gets)", false)
     .addOption(remoteOption())
     .addHelpText("after", "\nExample:\n  fdock certs renew --force --remote web")
-    .action(action(runRenew));
+    // commander gives `certs` a --remote written after `renew` (parent options are read there too): either one counts.
+    .action(action((g: GlobalOptions, opts: Options) => runRenew(g, { ...opts, remote: opts.remote ?? certs.opts().remote })));
 }
 
 async function runCerts(g: GlobalOptions, opts: Options): Promise<number> {
