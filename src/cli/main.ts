@@ -7,8 +7,10 @@
  */
 import { Command } from "commander";
 import { registerActive } from "./commands/active.js";
+import { registerApps } from "./commands/apps.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerBuild } from "./commands/build.js";
+import { registerCerts } from "./commands/certs.js";
 import { registerCluster } from "./commands/cluster.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
@@ -26,7 +28,7 @@ import { registerUp } from "./commands/up.js";
 import { registerUse } from "./commands/use.js";
 
 /** The commands in the order `fdock --help` lists them. */
-const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerRun, registerExec, registerConfig, registerReleases, registerRollback, registerBackup, registerRestore, registerMachine, registerCluster, registerEnv, registerUse, registerActive];
+const COMMANDS = [registerInit, registerBuild, registerUp, registerDown, registerPs, registerLogs, registerRun, registerExec, registerConfig, registerReleases, registerRollback, registerApps, registerCerts, registerBackup, registerRestore, registerMachine, registerCluster, registerEnv, registerUse, registerActive];
 
 
 export function buildProgram(): Command {

@@ -128,8 +128,9 @@ afterAll(async () => {
   await app?.stop().catch(() => undefined);
   await net?.stop().catch(() => undefined);
   await dockerCli("volume", "rm", "-f", names.volume).catch(() => undefined);
-  const images = (await dockerCli("image", "ls", "-q", "--filter", `reference=${names.imageRepo}`).catch(() => "")).split("\n").filter(Boolean);
-  if (images.length) await dockerCli("image", "rm", "-f", ...images).catch(() => undefined);
+  // By tag, not by ID: the engine's own edge (built from the same files) may share the ID.
+  const images = (await dockerCli("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${names.imageRepo}`).catch(() => "")).split("\n").filter(Boolean);
+  if (images.length) await dockerCli("image", "rm", ...images).catch(() => undefined);
 });
 
 describe("the edge with ACME certificates (Pebble)", () => {

@@ -41,3 +41,26 @@ describe("the command line", () => {
     expect(io.out()).toContain("fdock init");
   });
 });
+
+describe("fdock certs renew", () => {
+  it("acts on the machine named by --remote after `renew` (commander hands that option to `certs`)", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const home = mkdtempSync(join(tmpdir(), "fdock-home-"));
+    vi.stubEnv("FDOCK_HOME", home);
+    const io = capture();
+    try {
+      for (const argv of [["certs", "renew", "--remote", "nosuch"], ["certs", "--remote", "nosuch", "renew"], ["certs", "renew", "--force", "--remote", "nosuch"]]) {
+        const code = await main(argv);
+        expect(code, argv.join(" ")).toBe(1);
+      }
+    } finally {
+      io.restore();
+      vi.unstubAllEnvs();
+      process.exitCode = undefined;
+      rmSync(home, { recursive: true, force: true });
+    }
+    expect(io.out().match(/There is no machine named "nosuch"/g)).toHaveLength(3);
+  });
+});

@@ -161,6 +161,13 @@ export async function checkProjectName(docker: Docker, project: { dir: string; c
   }
 }
 
+/** The project names fdock has claimed on this engine (their owner volumes): how `fdock apps` knows an fdock app. */
+export async function claimedProjects(docker: Docker): Promise<string[]> {
+  const volumes = (await docker.listVolumes({ filters: { label: [ID] } })).Volumes ?? [];
+  const prefix = ownerVolume("");
+  return volumes.map((v) => v.Name).filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+}
+
 /** After `fdock down -v`: the project's data is gone, so is its claim on the name. */
 export async function releaseProjectName(docker: Docker, project: string): Promise<void> {
   await docker.getVolume(ownerVolume(project)).remove().catch(() => undefined);

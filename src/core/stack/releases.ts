@@ -51,7 +51,7 @@ export function releaseId(at: Date): string {
 }
 
 /** The image IDs the running gunicorn and nginx use (undefined when not exactly one of each runs). */
-async function liveImages(docker: Docker, project: Project): Promise<{ gunicorn: string; nginx: string } | undefined> {
+async function liveImages(docker: Docker, project: { config: { name: string } }): Promise<{ gunicorn: string; nginx: string } | undefined> {
   const stack = { docker, project } as Stack;
   const [gunicorns, nginxes] = await Promise.all([runningContainers(stack, "gunicorn"), runningContainers(stack, "nginx")]);
   if (gunicorns.length !== 1 || nginxes.length !== 1) return undefined;
@@ -59,7 +59,7 @@ async function liveImages(docker: Docker, project: Project): Promise<{ gunicorn:
 }
 
 /** The project's releases on this engine, newest first, the one the live containers run marked. */
-export async function listReleases(docker: Docker, project: Project): Promise<Release[]> {
+export async function listReleases(docker: Docker, project: { config: { name: string } }): Promise<Release[]> {
   const [images, live] = await Promise.all([
     docker.listImages({ filters: { label: [`${L.project}=${project.config.name}`] } }),
     liveImages(docker, project),
