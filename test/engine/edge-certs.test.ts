@@ -4,7 +4,7 @@ import { request as httpsRequest } from "node:https";
 import type { TLSSocket } from "node:tls";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
+import { GenericContainer, Network, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { AcmeError } from "../../src/core/edge/acme-failure.js";
 import { listCertificates, obtainCertificate, renewCertificates } from "../../src/core/edge/certificates.js";
 import { execOutput } from "../../src/core/edge/exec-output.js";
@@ -13,7 +13,7 @@ import { UserError } from "../../src/core/errors.js";
 import { EDGE_WEBROOT, edgeCertificatePaths } from "../../src/core/render/edge-layout.js";
 import type { EdgeSite } from "../../src/core/render/edge-sites.js";
 import { docker as dockerCli } from "../helpers/engine.js";
-import { pebbleImage } from "../helpers/pebble.js";
+import { startPebble, type Pebble } from "../helpers/pebble.js";
 
 /**
  * The edge and its certificates against a real ACME server: Pebble (scripts/standins/pebble, built
@@ -32,6 +32,7 @@ const names = { container: `fdock-test-edge-${id}`, imageRepo: `fdock-test-edge-
 let net: StartedNetwork;
 let app: StartedTestContainer;
 let pebble: StartedTestContainer;
+let pointName: Pebble["pointName"];
 let pebbleCert: string; // Pebble's own HTTPS listener
 let root: string; // the root that signs Pebble's certificates
 let ports: { http: number; https: number };
@@ -75,25 +76,6 @@ function httpGet(host: string, path = "/"): Promise<Answer> {
   });
 }
 
-/** GET from a Pebble management URL, trusting Pebble's own listener. */
-function pebbleGet(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: "127.0.0.1", port: pebble.getMappedPort(15000), path, ca: pebbleCert, servername: "localhost", agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** Makes Pebble's DNS answer `host` with `address` (challtestsrv's management API). */
-async function pointName(host: string, address: string): Promise<void> {
-  const r = await fetch(`http://127.0.0.1:${pebble.getMappedPort(8055)}/add-a`, { method: "POST", body: JSON.stringify({ host, addresses: [address] }) });
-  expect(r.status).toBe(200);
-}
-
 beforeAll(async () => {
   net = await new Network().start();
   // The app's stand-in: an nginx that shows what the edge told it.
@@ -110,16 +92,12 @@ beforeAll(async () => {
   expect(made.action).toBe("created");
   ports = made.ports;
   const edgeAddress = (await engine.getContainer(names.container).inspect()).NetworkSettings.Networks[net.getName()]!.IPAddress;
-  pebble = await new GenericContainer(await pebbleImage())
-    .withNetwork(net)
-    .withNetworkAliases("pebble")
-    .withEnvironment({ PEBBLE_DNS_ADDRESS: edgeAddress })
-    .withExposedPorts(14000, 15000, 8055)
-    .withWaitStrategy(Wait.forLogMessage(/ACME directory available/))
-    .start();
-  pebbleCert = (await pebble.exec(["cat", "/etc/pebble/cert.pem"])).stdout;
-  root = await pebbleGet("/roots/0");
-  directory = "https://pebble:14000/dir";
+  const started = await startPebble(net, edgeAddress);
+  pebble = started.container;
+  pointName = started.pointName;
+  pebbleCert = started.listenerCert;
+  root = started.root;
+  directory = started.directory;
 }, 600_000);
 
 afterAll(async () => {
