@@ -70,6 +70,17 @@ describe("fdock up (production) on a real engine", () => {
     expect(await exited).toSatisfy((how) => how === "SIGINT" || how === 130);
   });
 
+  it("lets the app call out through its egress network, while gunicorn believes forwarded headers from the internal network only", async () => {
+    const gunicorn = (await gunicornContainers())[0]!;
+    // An HTTP server outside the app's networks (the rig's package index on the host's bridge; 404 for any other address).
+    const outside = process.env.FDOCK_PIP_INDEX_URL ?? "http://172.17.0.1:13141/simple";
+    const call = await docker("exec", gunicorn, "python", "-c", "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).status)", `${outside}/`);
+    expect(call.trim()).toBe("200");
+    const trusted = await docker("exec", gunicorn, "python", "-c", "exec(open('/etc/fdock/gunicorn.conf.py').read()); print(PROXY_NETWORK)");
+    const internal = await docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", `${ex.name}_internal`);
+    expect(trusted.trim()).toBe(internal.trim());
+  });
+
   it("shows the app the real client address, scheme and host; a forged X-Forwarded-For is not believed", async () => {
     const honest = JSON.parse((await httpGet(`${base}/api/whoami`)).body);
     const forged = JSON.parse((await httpGet(`${base}/api/whoami`, { "X-Forwarded-For": "6.6.6.6" })).body);
@@ -91,12 +102,15 @@ describe("fdock up (production) on a real engine", () => {
   it("never publishes gunicorn's port: not on the host's ports, not from another network", async () => {
     expect(await docker("port", `${ex.name}-gunicorn-1`)).toBe("");
     expect(await canConnect("127.0.0.1", 8000)).toBe(false);
-    const ip = await docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", `${ex.name}-gunicorn-1`);
+    const ip = await docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${ex.name}_internal").IPAddress}}`, `${ex.name}-gunicorn-1`);
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Nor from outside through its egress network (its way out, nothing else there).
+    const egress = await docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${ex.name}_egress").IPAddress}}`, `${ex.name}-gunicorn-1`);
     // A container on Docker's default network stands for anything outside the app's internal one.
     const probe = `import socket\ns = socket.socket(); s.settimeout(3)\ntry:\n    s.connect(("${ip}", 8000)); print("open")\nexcept OSError:\n    print("closed")`;
     const image = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
     expect(await docker("run", "--rm", "--network", "bridge", image, "python", "-c", probe)).toBe("closed");
+    expect(await docker("run", "--rm", "--network", "bridge", image, "python", "-c", probe.replace(ip, egress))).toBe("closed");
     // nginx, on the internal network, does reach it.
     expect(await docker("exec", `${ex.name}-nginx-1`, "bash", "-c", "exec 3<>/dev/tcp/gunicorn/8000 && echo open")).toBe("open");
   });
@@ -149,7 +163,8 @@ describe("fdock up (production) on a real engine", () => {
     const nginx = `${ex.name}-nginx-1`;
     const [gunicorn] = await gunicornContainers();
     const started = await docker("inspect", "-f", "{{.Id}} {{.State.StartedAt}}", nginx);
-    const ipOf = (name: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name);
+    // The address on the internal network, where nginx reaches gunicorn.
+    const ipOf = (name: string) => docker("inspect", "-f", `{{(index .NetworkSettings.Networks "${ex.name}_internal").IPAddress}}`, name);
     const oldIp = await ipOf(gunicorn!);
     // gunicorn goes away and something else takes its address, as can happen between two deploys.
     await docker("rm", "-f", gunicorn!);

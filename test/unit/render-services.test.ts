@@ -27,10 +27,10 @@ describe("backing services and processes in the compose file", () => {
     const { services } = composeOf(full, prod);
     expect(services.postgres!.image).toBe("postgres:16");
     expect(services.redis!.image).toBe("redis:7");
-    for (const s of ["postgres", "redis", "worker"]) {
-      expect(services[s]!.networks).toEqual(["internal"]);
-      expect(services[s]!.ports).toBeUndefined();
-    }
+    for (const s of ["postgres", "redis", "worker"]) expect(services[s]!.ports).toBeUndefined();
+    for (const s of ["postgres", "redis"]) expect(services[s]!.networks).toEqual(["internal"]);
+    // A worker calls out (mail, APIs) like the web app: the egress network is its way out.
+    expect(services.worker!.networks).toEqual(["internal", "egress"]);
     expect(composeOf(project(`services:\n  postgres: {version: "15", image: "registry.example/pg:15"}\n`), prod).services.postgres!.image).toBe("registry.example/pg:15");
   });
 

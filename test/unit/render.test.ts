@@ -72,8 +72,10 @@ describe("compose topology", () => {
     expect(c.services.nginx!.ports).toBeUndefined();
     expect(composeOf(p, dev).services.front).toBeUndefined();
     expect(c.services.gunicorn!.ports).toBeUndefined();
-    expect(c.services.gunicorn!.networks).toEqual(["internal"]);
+    // internal: reached by nginx only; egress: its own way out, nothing published on it.
+    expect(c.services.gunicorn!.networks).toEqual(["internal", "egress"]);
     expect(c.networks.internal).toEqual({ internal: true });
+    expect(c.networks.egress).toEqual({});
     expect(c.services.nginx!.networks).toEqual(["internal", "edge"]);
   });
 
