@@ -53,8 +53,8 @@ describe("the cluster's nginx", () => {
   const plan = planWorkers(p.config, p.requirements.names, 2);
   const conf = renderNginxConf(p.config, plan, swarmTarget(2, 80));
 
-  it("finds gunicorn's tasks through Docker's DNS at request time, asked again every few seconds", () => {
-    expect(conf).toContain("resolver 127.0.0.11 valid=5s ipv6=off;");
+  it("finds gunicorn's tasks through Docker's DNS at request time, asked again every second", () => {
+    expect(conf).toContain("resolver 127.0.0.11 valid=1s ipv6=off;");
     expect(conf).toMatch(/map \$server_port \$fdock_gunicorn \{\n\s+default tasks\.gunicorn:8000;\n\}/);
     expect(conf).toContain("proxy_pass http://$fdock_gunicorn;");
     expect(conf).not.toContain("upstream app");

@@ -65,8 +65,8 @@ function upstreamKeepalive(plan: WorkerPlan): string {
   return plan.workerClass === "sync" ? "" : renderFragment("images/nginx/upstream-keepalive.conf.tmpl", { keepalive: UPSTREAM_KEEPALIVE });
 }
 
-/** How long nginx keeps Docker DNS's answer for gunicorn's tasks on a Swarm cluster. */
-export const SWARM_DNS_VALID = "5s";
+/** How long nginx keeps Docker DNS's answer for gunicorn's tasks on a Swarm cluster: shorter than the 2 s Swarm waits between taking a task out of DNS and stopping it. */
+export const SWARM_DNS_VALID = "1s";
 
 /**
  * Where nginx sends requests: the `app` upstream (gunicorn by name, or one container during a
