@@ -20,6 +20,10 @@ describe("fdock up --remote CLUSTER on three SSH hosts", () => {
   const names = ["m1", "m2", "m3"];
   // No persistent folder on a cluster (each node would have its own); a release that says it ran.
   const example = copyExample({ persistent: [], release: `python -c "print('release ran on', __import__('socket').gethostname())"` });
+  // The example writes its SQLite file under /app/instance, a persistent folder on one engine; on a
+  // cluster it keeps it in the container instead (the test asks only routes that use no database).
+  const init = join(example.dir, "flask_blog/__init__.py");
+  writeFileSync(init, readFileSync(init, "utf8").replace("app = Flask(__name__)", 'app = Flask(__name__, instance_path="/tmp/instance")'));
   const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr;
   const docker = (args: string[]) => sh("docker", ["--context", "fdock-m1", ...args], { env: ws.env });
   const version = async (ip: string) => JSON.parse((await httpGet(`http://${ip}/api/version`)).body).version as string;
@@ -34,6 +38,12 @@ describe("fdock up --remote CLUSTER on three SSH hosts", () => {
     network = await new Network().start();
     const key = readFileSync(`${ws.key}.pub`, "utf8").trim();
     hosts.push(...(await Promise.all(names.map((n) => startSshHost(key, "trixie", { suffix: `d${n}`, network })))));
+    // The rig's package index (PyPI's stand-in, in the python stand-in's PIP_INDEX_URL) listens on the
+    // default bridge's gateway, which refuses connections from a user-defined network: the manager,
+    // which builds, joins the default bridge too, before its engine is installed (so that the inner
+    // engine picks a subnet clear of both).
+    const joined = await sh("docker", ["network", "connect", "bridge", hosts[0]!.name]);
+    expect(joined.exitCode, joined.stderr).toBe(0);
     const created = await Promise.all(names.map((n, i) => ws.fdock(["machine", "create", "-d", "generic", "--generic-ip-address", hosts[i]!.ip, "--generic-ssh-key", ws.key, n])));
     created.forEach((r, i) => expect(r.exitCode, `${names[i]}: ${out(r)}`).toBe(0));
     const cluster = await ws.fdock(["cluster", "create", "c1", "--manager", "m1", "--worker", "m2", "--worker", "m3"]);

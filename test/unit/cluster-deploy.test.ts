@@ -35,6 +35,12 @@ describe("a rollout, from what Swarm says", () => {
     expect(rolloutOf(service(image, "updating"), [1, 2, 3].map(() => task(image, "running")), image, 3).state).toBe("rolling");
   });
 
+  it("is failing when the deployed image's tasks fail over and over and too few run (a first deploy has nothing to roll back to)", () => {
+    const failures = Array.from({ length: 7 }, () => task(image, "failed", "shutdown", "task: non-zero exit (3)"));
+    expect(rolloutOf(service(image), [...failures, task(image, "starting")], image, 3)).toEqual({ state: "failing", running: 0, wanted: 3 });
+    expect(rolloutOf(service(image), failures.slice(1), image, 3).state).toBe("rolling");
+  });
+
   it("counts a global service's tasks against the nodes that can run them", () => {
     const global = { Spec: { TaskTemplate: { ContainerSpec: { Image: image } }, Mode: { Global: {} } } };
     expect(rolloutOf(global, [task(image, "running"), task(image, "running")], image, 3)).toEqual({ state: "rolling", running: 2, wanted: 3 });

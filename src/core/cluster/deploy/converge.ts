@@ -19,6 +19,8 @@ interface TaskInfo {
 export type Rollout =
   | { state: "converged"; running: number }
   | { state: "rolling"; running: number; wanted: number }
+  /** Tasks of the deployed image keep failing and nothing could be rolled back to (a first deploy). */
+  | { state: "failing"; running: number; wanted: number }
   | { state: "rolled-back"; message: string; done: boolean };
 
 /** The images' references match once Swarm's own suffix (a digest) is left off. */
@@ -34,6 +36,9 @@ export function rolloutOf(service: ServiceInfo, tasks: TaskInfo[], deployedImage
   const running = tasks.filter((t) => t.DesiredState === "running" && t.Status.State === "running" && sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
   const others = tasks.filter((t) => t.DesiredState === "running" && !sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
   const updating = status?.State === "updating";
+  // Twice as many failures as wanted tasks, and one more: an update would have been rolled back by now.
+  const failed = tasks.filter((t) => t.Status.State === "failed" && sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
+  if (running < wanted && failed > 2 * wanted) return { state: "failing", running, wanted };
   return running >= wanted && others === 0 && !updating ? { state: "converged", running } : { state: "rolling", running, wanted };
 }
 
@@ -45,7 +50,7 @@ export function taskErrors(tasks: TaskInfo[]): string[] {
 export interface StackOutcome {
   /** Services Swarm rolled back, with its reason. */
   rolledBack: Array<{ service: string; message: string }>;
-  /** Services that did not converge in time, with their last task errors. */
+  /** Services that did not converge in time, or whose new tasks keep failing, with their last task errors. */
   stuck: Array<{ service: string; running: number; wanted: number; errors: string[] }>;
 }
 
@@ -64,8 +69,8 @@ export async function watchRollout(docker: Docker, services: Record<string, stri
       if (r.state === "rolled-back") {
         outcome.rolledBack.push({ service: name, message: r.message });
         if (!r.done) pending = true;
-      } else if (r.state === "rolling") {
-        pending = true;
+      } else if (r.state !== "converged") {
+        if (r.state === "rolling") pending = true;
         outcome.stuck.push({ service: name, running: r.running, wanted: r.wanted, errors: taskErrors(tasks) });
       }
     }
