@@ -102,6 +102,8 @@ export const projectSchema = z.strictObject({
       threads: positiveInt(256).default(4),
       connections: positiveInt(100_000).default(1000),
       timeout: positiveInt(3600).default(30),
+      /** On a cluster (`fdock up --remote CLUSTER`): gunicorn tasks; unset, one per node. */
+      replicas: positiveInt(100).optional(),
     })
     .default({ class: "auto", count: "auto", threads: 4, connections: 1000, timeout: 30 }),
   static: z

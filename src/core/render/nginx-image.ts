@@ -48,7 +48,7 @@ function extraServers(config: ProjectConfig, plan: WorkerPlan, target: Target): 
  * only from private (Docker network) addresses. A client's own X-Forwarded-For is still not.
  */
 function realIp(target: Target): string {
-  return target.mode === "production" ? renderFragment("images/nginx/real-ip.conf.tmpl") : "";
+  return target.mode === "production" && !target.swarm ? renderFragment("images/nginx/real-ip.conf.tmpl") : "";
 }
 
 /**
@@ -65,12 +65,26 @@ function upstreamKeepalive(plan: WorkerPlan): string {
   return plan.workerClass === "sync" ? "" : renderFragment("images/nginx/upstream-keepalive.conf.tmpl", { keepalive: UPSTREAM_KEEPALIVE });
 }
 
+/** How long nginx keeps Docker DNS's answer for gunicorn's tasks on a Swarm cluster: shorter than the 2 s Swarm waits between taking a task out of DNS and stopping it. */
+export const SWARM_DNS_VALID = "1s";
+
+/**
+ * Where nginx sends requests: the `app` upstream (gunicorn by name, or one container during a
+ * redeploy), or on a Swarm cluster gunicorn's tasks by DNS, asked again as they move.
+ */
+function upstream(plan: WorkerPlan, target: Target): { upstream: string; proxy_pass: string } {
+  if (target.swarm) {
+    return { upstream: renderFragment("images/nginx/swarm-upstream.conf.tmpl", { dns_valid: SWARM_DNS_VALID, gunicorn_host: "tasks.gunicorn" }), proxy_pass: "http://$fdock_gunicorn" };
+  }
+  return { upstream: renderFragment("images/nginx/app-upstream.conf.tmpl", { upstream_keepalive: upstreamKeepalive(plan) }), proxy_pass: "http://app" };
+}
+
 /** The app nginx's server configuration (conf.d/default.conf). */
 export function renderNginxConf(config: ProjectConfig, plan: WorkerPlan, target: Target): string {
   const sync = plan.workerClass === "sync";
   return renderTemplate("images/nginx/default.conf.tmpl", {
     real_ip: realIp(target),
-    upstream_keepalive: upstreamKeepalive(plan),
+    ...upstream(plan, target),
     extra_servers: extraServers(config, plan, target),
     forwarded_proto: forwardedProto(target),
     listen_flags: config.server.names.length ? "" : ` ${defaultListen(plan)}`,

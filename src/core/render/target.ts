@@ -18,6 +18,11 @@ export interface Target {
    * names to its front, which then publishes nothing and joins the edge's network under `alias`.
    */
   edge?: { network: string; alias: string };
+  /**
+   * Production on a Swarm cluster: nginx is published on each node itself (no front) and finds
+   * gunicorn's tasks by DNS at request time, as they move between nodes.
+   */
+  swarm?: boolean;
   /** What the engine's version allows; absent: a current engine (CURRENT_ENGINE). */
   engine?: EngineCapabilities;
 }

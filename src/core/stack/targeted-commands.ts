@@ -2,6 +2,7 @@
  * The stack commands as the CLI runs them: each picks its engine (engine-target.ts) and then
  * acts there. One function per command, so the CLI only parses, calls one and renders.
  */
+import { UserError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { BackupResult } from "./backup.js";
 import type { RestoreResult } from "./backup-restore.js";
@@ -24,8 +25,15 @@ export async function buildHere(req: { dir: string; env: NodeJS.ProcessEnv; onOu
   await build({ dir: req.dir, mode: "production", publishHost: "127.0.0.1", onOutput: req.onOutput }, reporter);
 }
 
-/** `fdock up`: deploy here, or on a machine (announced first). */
-export async function deploy(req: OnEngine & { production: boolean; port?: number; onOutput?: (text: string) => void }, reporter: Reporter, signal: AbortSignal): Promise<UpResult> {
+/** `fdock up`: deploy here, on a machine (announced first), or on a cluster (--remote CLUSTER). */
+export async function deploy(req: OnEngine & { production: boolean; port?: number; replicas?: number; onOutput?: (text: string) => void }, reporter: Reporter, signal: AbortSignal): Promise<UpResult> {
+  const { clusterNamed } = await import("../cluster/deploy/cluster-target.js");
+  const cluster = clusterNamed(req.remote, req.env);
+  if (cluster) {
+    const { deployToCluster } = await import("../cluster/deploy/deploy.js");
+    return deployToCluster({ dir: req.dir, cluster, env: req.env, port: req.port, replicas: req.replicas, onOutput: req.onOutput }, reporter, signal);
+  }
+  if (req.replicas !== undefined) throw new UserError("--replicas applies to a cluster only: `fdock up --remote CLUSTER --replicas N`.", "On one engine, gunicorn's workers are set by workers.count in fdock.yaml.");
   const target = await engineTarget(req.remote, req.env);
   if (target) reporter.emit({ kind: "info", message: `deploying to machine ${target.name} (${target.host})` });
   const { up } = await import("./up.js");

@@ -1,0 +1,158 @@
+/**
+ * `fdock up --remote CLUSTER`: the app as a Swarm stack on a cluster. Rendered for the cluster,
+ * built once on its first answering manager, the images copied to every other node, the release
+ * command run once, then `docker stack deploy` on the manager and a watch of the rollout until
+ * every task runs the new version (healthy) or Swarm rolled the update back.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HealthCheckError, UserError } from "../../errors.js";
+import { step, type Reporter } from "../../events.js";
+import { loadProject } from "../../project/config-file.js";
+import { healthRule } from "../../project/health.js";
+import { planWorkersFor } from "../../project/workers.js";
+import { engineFacts } from "../../engine/engine.js";
+import { remoteEngine, type RemoteEngine } from "../../machine/remote.js";
+import { renderBundle } from "../../render/bundle.js";
+import { renderSwarmStack, swarmTarget } from "../../render/swarm-compose.js";
+import { bundleDir, writeBundle } from "../../stack/bundle-files.js";
+import { ComposeFailure, lastLines, runCompose } from "../../stack/compose-project.js";
+import { acquireDeployLock } from "../../stack/deploy-lock.js";
+import { explainBuildFailure, explainServeFailure } from "../../stack/failures.js";
+import { waitForHttp } from "../../stack/http-check.js";
+import { stopIfAborted } from "../../stack/interrupted.js";
+import type { UpResult } from "../../stack/up.js";
+import { firstManager } from "../manager.js";
+import { ClusterStore } from "../store.js";
+import { withTimeout } from "../swarm-node.js";
+import { watchRollout } from "./converge.js";
+import { distributeImages, tagByContent } from "./images.js";
+import { checkClusterSupport } from "./support.js";
+import { SWARM_FILE, swarmArgv } from "./swarm-argv.js";
+
+export interface ClusterDeployRequest {
+  dir: string;
+  cluster: string;
+  env: NodeJS.ProcessEnv;
+  /** nginx's port on every node (default 80). */
+  port?: number;
+  /** gunicorn tasks (default: fdock.yaml's workers.replicas, else one per node). */
+  replicas?: number;
+  onOutput?: (text: string) => void;
+}
+
+export interface ClusterUpResult extends UpResult {
+  cluster: { name: string; manager: string; nodes: string[]; replicas: number; images: string[] };
+}
+
+/** Deploys the project to the cluster; a HealthCheckError (exit 4) when Swarm rolled the update back. */
+export async function deployToCluster(req: ClusterDeployRequest, reporter: Reporter, signal?: AbortSignal): Promise<ClusterUpResult> {
+  const { env } = req;
+  const cluster = new ClusterStore(env).load(req.cluster);
+  const project = loadProject(req.dir, env);
+  checkClusterSupport(project.config, cluster.name);
+  const members = [...cluster.managers, ...cluster.workers];
+
+  const { manager, nodes } = await step(reporter, "nodes", `Reach the ${members.length} nodes of cluster ${cluster.name}`, async () => {
+    const first = await firstManager(cluster, env);
+    first.close();
+    const engines = await Promise.all(members.map((m) => remoteEngine(m, env)));
+    const down = (await Promise.all(engines.map((e) => withTimeout(e.docker.ping(), 20_000).then(() => null, (err: Error) => `${e.name} (${err.message})`)))).filter(Boolean);
+    if (down.length) throw new UserError(`Cluster ${cluster.name}: machine ${down.join(", ")} does not answer.`, "Every node gets the new images before the stack changes: bring it back (`fdock machine status NAME`), or take it out with `fdock cluster remove-node`.");
+    return { manager: engines.find((e) => e.name === first.machine)!, nodes: engines };
+  });
+  const where = { kind: "machine" as const, name: manager.name, host: manager.host };
+  const engine = await engineFacts(manager.docker, env, where);
+  const plan = planWorkersFor(project, engine.cpus, engine.memoryBytes);
+  const port = req.port ?? 80;
+  const replicas = req.replicas ?? project.config.workers.replicas ?? members.length;
+  reporter.emit({ kind: "info", message: `deploying to cluster ${cluster.name} through manager ${manager.name} (${manager.host}): ${replicas} gunicorn tasks of ${plan.workers} ${plan.workerClass} workers each, nginx on every node's port ${port}` });
+  const dir = bundleDir(project.dir);
+  writeBundle(project.dir, renderBundle(project, plan, { ...swarmTarget(engine.cpus, port), engine: engine.capabilities }));
+  stopIfAborted(signal);
+
+  const name = project.config.name;
+  const lock = await acquireDeployLock(manager.docker, name);
+  if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
+  try {
+    const run = (command: string, argv: ReturnType<typeof swarmArgv.build>) => runCompose(command, argv, { cwd: dir, env: manager.env, onOutput: req.onOutput });
+    await step(reporter, "build", `Build gunicorn and nginx images on ${manager.name}`, async () => {
+      try {
+        await run("build", swarmArgv.build(manager));
+      } catch (e) {
+        throw explainBuildFailure(e, project);
+      }
+    });
+    const images = await tagByContent(manager.docker, name);
+    stopIfAborted(signal);
+    const others = nodes.filter((n) => n !== manager);
+    const copies = await step(reporter, "images", `Copy the images to ${others.length} other node${others.length === 1 ? "" : "s"}`, () => distributeImages(manager.docker, others, [images.gunicorn, images.nginx]));
+    for (const c of copies) {
+      reporter.emit({ kind: "info", message: c.copied.length ? `${c.machine}: copied ${c.copied.join(", ")} (${(c.bytes / 1e6).toFixed(1)} MB)` : `${c.machine}: has the images already` });
+    }
+    stopIfAborted(signal);
+
+    if (project.config.release) {
+      const release = project.config.release;
+      await step(reporter, "release", `Release on ${manager.name}: ${release}`, async () => {
+        try {
+          await run("run release", swarmArgv.release(manager, images.gunicorn.ref, release, { FDOCK_APP: project.config.app }, project.config.env_file ? `../${project.config.env_file}` : undefined));
+        } catch (e) {
+          if (!(e instanceof ComposeFailure)) throw e;
+          throw new UserError(`The release command failed: ${release}`, "Its output is above. Nothing was replaced: the running version (if any) still serves.", lastLines(e.output, 40));
+        }
+      });
+      stopIfAborted(signal);
+    }
+
+    writeStack(project.dir, renderSwarmStack(project, plan, { replicas, port, images: { gunicorn: images.gunicorn.ref, nginx: images.nginx.ref } }));
+    await step(reporter, "deploy", `docker stack deploy ${name} on ${manager.name}`, () =>
+      run("stack deploy", swarmArgv.deploy(manager, name)).catch((e: unknown) => {
+        if (!(e instanceof ComposeFailure)) throw e;
+        throw new UserError(`docker stack deploy failed on ${manager.name}: ${lastLines(e.output, 3)}`, "Its output is above; the running version (if any) still serves.", lastLines(e.output, 20));
+      }),
+    );
+    const timeoutMs = Math.max(300, replicas * 60) * 1000;
+    const outcome = await step(reporter, "rollout", `Roll out: ${replicas} gunicorn tasks started beside the old ones, each healthy before an old one stops`, () =>
+      watchRollout(manager.docker, { [`${name}_gunicorn`]: images.gunicorn.ref, [`${name}_nginx`]: images.nginx.ref }, timeoutMs),
+    );
+    if (outcome.rolledBack.length) {
+      throw new HealthCheckError(
+        `The new version did not get healthy on cluster ${cluster.name}: Swarm rolled ${outcome.rolledBack.map((r) => r.service).join(" and ")} back, and the old version still serves.`,
+        `Swarm's reason: ${outcome.rolledBack.map((r) => r.message || "none given").join("; ")}. See the failed tasks with \`docker --context fdock-${manager.name} service ps --no-trunc ${name}_gunicorn\` and their output with \`docker --context fdock-${manager.name} service logs ${name}_gunicorn\`.`,
+      );
+    }
+    if (outcome.stuck.length) {
+      throw new HealthCheckError(
+        `The stack did not converge on cluster ${cluster.name} within ${timeoutMs / 1000} s: ${outcome.stuck.map((s) => `${s.service} has ${s.running} of ${s.wanted} tasks running`).join("; ")}.`,
+        `See \`docker --context fdock-${manager.name} service ps --no-trunc ${name}_gunicorn\` and \`docker --context fdock-${manager.name} service logs ${name}_gunicorn\`.`,
+        outcome.stuck.flatMap((s) => s.errors.map((e) => `${s.service}: ${e}`)).join("\n") || undefined,
+      );
+    }
+    const rule = healthRule(project.config);
+    const names = project.config.server.names;
+    await step(reporter, "serve", `Check ${project.config.health.path} through nginx on every node`, () =>
+      Promise.all(nodes.map((n) => waitForHttp(`http://${n.host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below))).catch((e: unknown) => {
+        throw explainServeFailure(e, rule, manager.host);
+      }),
+    );
+    return {
+      url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`,
+      port,
+      mode: "production",
+      project: name,
+      engineCpus: engine.cpus,
+      workers: plan,
+      release: images.gunicorn.ref.split(":").pop(),
+      cluster: { name: cluster.name, manager: manager.name, nodes: nodes.map((n: RemoteEngine) => n.name), replicas, images: [images.gunicorn.ref, images.nginx.ref] },
+    };
+  } finally {
+    await lock.release();
+    for (const n of nodes) (n.docker.modem as unknown as { agent?: { close?: () => void } }).agent?.close?.();
+  }
+}
+
+/** The stack file, beside the bundle's other files. */
+function writeStack(projectDir: string, text: string): void {
+  writeFileSync(join(bundleDir(projectDir), SWARM_FILE), text);
+}

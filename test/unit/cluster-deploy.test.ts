@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { rolloutOf, taskErrors } from "../../src/core/cluster/deploy/converge.js";
+import { contentTag } from "../../src/core/cluster/deploy/images.js";
+import { checkClusterSupport } from "../../src/core/cluster/deploy/support.js";
+import { swarmArgv } from "../../src/core/cluster/deploy/swarm-argv.js";
+import { parseConfigText } from "../../src/core/project/config-file.js";
+import { UserError } from "../../src/core/errors.js";
+
+const m = { dockerArgs: ["--context", "fdock-m1"] };
+
+describe("the cluster deploy's docker commands", () => {
+  it("builds only gunicorn and nginx, deploys the stack file with images as tagged, runs the release with its env file by path", () => {
+    expect(swarmArgv.build(m)).toEqual({ file: "docker", args: ["--context", "fdock-m1", "compose", "-f", "compose.yaml", "build", "gunicorn", "nginx"] });
+    expect(swarmArgv.deploy(m, "blog")).toEqual({ file: "docker", args: ["--context", "fdock-m1", "stack", "deploy", "--compose-file", "swarm.yaml", "--prune", "--resolve-image", "never", "--detach=true", "blog"] });
+    expect(swarmArgv.release(m, "fdock-blog-gunicorn:0123456789ab", "flask db upgrade", { FDOCK_APP: "blog:app" }, "../.env")).toEqual({
+      file: "docker",
+      args: ["--context", "fdock-m1", "run", "--rm", "--env", "FDOCK_APP=blog:app", "--env-file", "../.env", "fdock-blog-gunicorn:0123456789ab", "sh", "-c", "flask db upgrade"],
+    });
+  });
+
+  it("tags images by the first 12 hex digits of their ID", () => {
+    expect(contentTag("sha256:0123456789abcdef0123")).toBe("0123456789ab");
+  });
+});
+
+describe("a rollout, from what Swarm says", () => {
+  const image = "fdock-blog-gunicorn:bbbbbbbbbbbb";
+  const old = "fdock-blog-gunicorn:aaaaaaaaaaaa";
+  const service = (img: string, state?: string, replicas = 3) => ({ Spec: { TaskTemplate: { ContainerSpec: { Image: img } }, Mode: { Replicated: { Replicas: replicas } } }, UpdateStatus: state ? { State: state, Message: `update ${state}` } : undefined });
+  const task = (img: string, state: string, desired = "running", err?: string) => ({ NodeID: "n", DesiredState: desired, Status: { State: state, Err: err }, Spec: { ContainerSpec: { Image: img } } });
+
+  it("has converged once every wanted task runs the deployed image and no other runs", () => {
+    expect(rolloutOf(service(image, "completed"), [1, 2, 3].map(() => task(image, "running")), image, 3)).toEqual({ state: "converged", running: 3 });
+    expect(rolloutOf(service(image), [task(image, "running"), task(image, "running"), task(old, "running")], image, 3)).toEqual({ state: "rolling", running: 2, wanted: 3 });
+    expect(rolloutOf(service(image, "updating"), [1, 2, 3].map(() => task(image, "running")), image, 3).state).toBe("rolling");
+  });
+
+  it("is failing when the deployed image's tasks fail over and over and too few run (a first deploy has nothing to roll back to)", () => {
+    const failures = Array.from({ length: 7 }, () => task(image, "failed", "shutdown", "task: non-zero exit (3)"));
+    expect(rolloutOf(service(image), [...failures, task(image, "starting")], image, 3)).toEqual({ state: "failing", running: 0, wanted: 3 });
+    expect(rolloutOf(service(image), failures.slice(1), image, 3).state).toBe("rolling");
+  });
+
+  it("counts a global service's tasks against the nodes that can run them", () => {
+    const global = { Spec: { TaskTemplate: { ContainerSpec: { Image: image } }, Mode: { Global: {} } } };
+    expect(rolloutOf(global, [task(image, "running"), task(image, "running")], image, 3)).toEqual({ state: "rolling", running: 2, wanted: 3 });
+  });
+
+  it("is rolled back when Swarm put the old image back in the spec, done once the rollback completed", () => {
+    expect(rolloutOf(service(old, "rollback_started"), [], image, 3)).toEqual({ state: "rolled-back", message: "update rollback_started", done: false });
+    expect(rolloutOf(service(old, "rollback_completed"), [], image, 3)).toEqual({ state: "rolled-back", message: "update rollback_completed", done: true });
+  });
+
+  it("reports the failed tasks' errors, each once", () => {
+    const failed = task(image, "failed", "shutdown", "task: non-zero exit (3)");
+    expect(taskErrors([failed, failed, task(image, "running")])).toEqual(["task: non-zero exit (3)"]);
+  });
+});
+
+describe("what a cluster deploy refuses for now, naming the key", () => {
+  const config = (yaml: string) => parseConfigText(`name: blog\napp: "blog:app"\n${yaml}`);
+  it("refuses services, processes, tls and persistent; accepts a plain app", () => {
+    expect(() => checkClusterSupport(config(""), "c1")).not.toThrow();
+    expect(() => checkClusterSupport(config("services:\n  postgres: {}\n"), "c1")).toThrow(/services \(postgres\) to a cluster yet/);
+    expect(() => checkClusterSupport(config("processes:\n  worker: celery -A x worker\n"), "c1")).toThrow(/processes \(worker\)/);
+    expect(() => checkClusterSupport(config("persistent: [instance]\n"), "c1")).toThrow(/persistent in fdock.yaml \(instance\)/);
+    expect(() => checkClusterSupport(config("persistent: [instance]\n"), "c1")).toThrow(UserError);
+  });
+});
