@@ -92,11 +92,11 @@ export function edgeTlsSection(r: EdgeTlsResult): string {
   ].join("\n");
 }
 
-/** Whether nothing listens on 127.0.0.1:port (this process can bind it). */
+/** Whether nothing listens on 127.0.0.1:port (a bind that is only not allowed to this user is no proof of one: dockerd binds it). */
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", () => resolve(false));
+    server.once("error", (e: NodeJS.ErrnoException) => resolve(e.code !== "EADDRINUSE"));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
