@@ -33,6 +33,7 @@ const NAME = "localhost";
 /** The engine's edge, as fdock names it (src/core/render/edge-layout.ts). */
 const EDGE = { container: "fdock-edge", volume: "fdock-edge-certs", network: "fdock-edge", repo: "fdock-edge" };
 export const WANT = 1.25;
+export const TARGET_NAME = "HTTPS vs HTTP through the edge: CPU per request (/healthz, keep-alive)";
 /** The containers on the path; their CPU is what the target compares. */
 const CONTAINER_PARTS = ["app", "nginx", "edge"] as const;
 const PARTS = [...CONTAINER_PARTS, "docker-proxy", "engine"] as const;
@@ -65,7 +66,7 @@ export function edgeCpuText(cpu: Record<string, number>): string {
 export function edgeTlsTarget(r: EdgeTlsResult): Target {
   const x = containersCpu(r.https.cpu) / containersCpu(r.http.cpu);
   return {
-    name: "HTTPS vs HTTP through the edge: CPU per request (/healthz, keep-alive)",
+    name: TARGET_NAME,
     want: `<= ${WANT}`,
     got: `${ratio(x)} (${Math.round(containersCpu(r.https.cpu))} vs ${Math.round(containersCpu(r.http.cpu))} us)`,
     pass: x <= WANT,
@@ -182,6 +183,14 @@ async function deploy(app: string, scheme: "http" | "https"): Promise<number> {
   return r.ms;
 }
 
+/** The teardown of the run under way (null when none): an interrupted bench calls it through stopEdgeTls. */
+let tearingDown: (() => Promise<void>) | null = null;
+
+/** Removes what a run under way made (for a SIGINT or SIGTERM): the app, the edge, its image, the copy. */
+export async function stopEdgeTls(): Promise<void> {
+  await tearingDown?.();
+}
+
 export async function edgeTls(log: Log): Promise<EdgeTlsResult> {
   const root = mkdtempSync(join(tmpdir(), "fdock-bench-edge-"));
   const app = join(root, "app");
@@ -190,6 +199,21 @@ export async function edgeTls(log: Log): Promise<EdgeTlsResult> {
   writeFileSync(join(app, "fdock.yaml"), yaml);
   makeCertificate(app);
   const imagesBefore = new Set(edgeImages());
+  let done: Promise<void> | undefined;
+  // Once, whoever asks first (the end of the run or a signal).
+  const teardown = () => (done ??= (async () => {
+    log("edge: tearing down (the app, then the edge's container, volume, network and image)");
+    await run(process.execPath, [FDOCK_BIN, "-C", app, "down", "--volumes", "--yes"], { timeoutMs: 120_000, allowFail: true });
+    await run("docker", ["rm", "--force", "--volumes", EDGE.container], { allowFail: true });
+    await run("docker", ["volume", "rm", EDGE.volume], { allowFail: true });
+    await run("docker", ["network", "rm", EDGE.network], { allowFail: true });
+    const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));
+    const untagged = runSync("docker", ["images", "-q", "--filter", `label=com.docker.compose.project=${PROJECT}`]).out.split("\n").filter(Boolean);
+    const edgeNew = edgeImages().filter((r) => !imagesBefore.has(r));
+    await run("docker", ["image", "rm", "--force", ...refs, ...edgeNew, ...new Set(untagged)], { allowFail: true });
+    rmSync(root, { recursive: true, force: true });
+  })());
+  tearingDown = teardown;
   try {
     log(`edge: ${PROJECT} as ${NAME} behind the engine's edge; HTTP, HTTPS, HTTPS, HTTP on /healthz at ${CONNECTIONS} connections`);
     const deployMs = [await deploy(app, "http")];
@@ -204,24 +228,17 @@ export async function edgeTls(log: Log): Promise<EdgeTlsResult> {
     return { http: combine(http), https: combine(https), nginx: (v.err + v.out).trim().replace(/^nginx version: /, ""), deployMs };
   } finally {
     if (process.env.BENCH_KEEP === "1") log(`edge: kept ${root}, ${PROJECT} and the edge (BENCH_KEEP=1)`);
-    else {
-      log("edge: tearing down (the app, then the edge's container, volume, network and image)");
-      await run(process.execPath, [FDOCK_BIN, "-C", app, "down", "--volumes", "--yes"], { timeoutMs: 120_000, allowFail: true });
-      await run("docker", ["rm", "--force", "--volumes", EDGE.container], { allowFail: true });
-      await run("docker", ["volume", "rm", EDGE.volume], { allowFail: true });
-      await run("docker", ["network", "rm", EDGE.network], { allowFail: true });
-      const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));
-      const untagged = runSync("docker", ["images", "-q", "--filter", `label=com.docker.compose.project=${PROJECT}`]).out.split("\n").filter(Boolean);
-      const edgeNew = edgeImages().filter((r) => !imagesBefore.has(r));
-      await run("docker", ["image", "rm", "--force", ...refs, ...edgeNew, ...new Set(untagged)], { allowFail: true });
-      rmSync(root, { recursive: true, force: true });
-    }
+    else await teardown();
+    tearingDown = null;
   }
 }
 
 if (import.meta.main) {
   const started = performance.now();
   const log: Log = (msg) => process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+  const onSignal = () => { log("interrupted: tearing down"); stopEdgeTls().finally(() => process.exit(130)); };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   edgeTlsBlocked().then(async (blocked) => {
     if (blocked) throw new Error(`cannot run: ${blocked}`);
     const r = await edgeTls(log);
