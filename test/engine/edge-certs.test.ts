@@ -159,7 +159,7 @@ describe("the edge with ACME certificates (Pebble)", () => {
     expect((await httpsGet(NAME)).serial?.toUpperCase()).toBe(before.serial.toUpperCase());
   });
 
-  it("speaks HTTP/2 to clients that offer it, resumes TLS sessions across a reload, and reuses ports towards apps", async () => {
+  it("speaks HTTP/2 to clients that offer it, resumes TLS sessions across a reload, reuses ports towards apps, queues 4,096 connections", async () => {
     // HTTP/2, negotiated by ALPN, to the app.
     const h2 = http2Connect(`https://${NAME}`, { host: "127.0.0.1", port: ports.https, servername: NAME, ca: root });
     try {
@@ -193,6 +193,8 @@ describe("the edge with ACME certificates (Pebble)", () => {
     expect((await handshake(first.session)).reused).toBe(true);
     // Connections to apps in TIME_WAIT are reused (one per proxied request otherwise exhausts the ports).
     expect((await execOutput(engine, names.container, ["cat", "/proc/sys/net/ipv4/tcp_tw_reuse"])).stdout.trim()).toBe("1");
+    // And the kernel queues as many connections as nginx's listen backlog asks for.
+    expect((await execOutput(engine, names.container, ["cat", "/proc/sys/net/core/somaxconn"])).stdout.trim()).toBe("4096");
   });
 
   it("lists the certificate: names, issuer, expiry, next renewal 30 days before it", async () => {

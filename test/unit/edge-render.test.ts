@@ -38,7 +38,7 @@ describe("the edge image", () => {
 
   it("answers unknown names with the ACME challenge path only (444 otherwise) and refuses their TLS handshakes", () => {
     const conf = renderEdgeNginxConf();
-    expect(conf).toMatch(/listen 80 default_server;[\s\S]*location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/lib\/fdock-edge\/webroot;[\s\S]*return 444;/);
+    expect(conf).toMatch(/listen 80 default_server backlog=4096;[\s\S]*location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/lib\/fdock-edge\/webroot;[\s\S]*return 444;/);
     expect(conf).toMatch(/include \/etc\/nginx\/fdock-edge\/https-listen\.conf;\s*server_name _;\s*ssl_reject_handshake on;/);
     expect(conf).toContain(`include ${EDGE_SITES_FILE};`);
     expect(conf).toContain("resolver 127.0.0.11");
@@ -54,8 +54,8 @@ describe("the edge image", () => {
     // Both files are written when the image is built, from the version of the nginx it is FROM, and nginx.conf includes them.
     expect(dockerfile).toMatch(/dpkg --compare-versions "\$\(nginx -v 2>&1 \| sed 's\|\.\*\/\|\|'\)" ge 1\.25\.1; then/);
     expect(dockerfile).toContain(`echo 'http2 on;' >${EDGE_HTTP2_FILE}`);
-    expect(dockerfile).toContain(`echo 'listen 443 ssl default_server;' >${EDGE_HTTPS_LISTEN_FILE}`);
-    expect(dockerfile).toContain(`echo 'listen 443 ssl http2 default_server;' >${EDGE_HTTPS_LISTEN_FILE}`);
+    expect(dockerfile).toContain(`echo 'listen 443 ssl default_server backlog=4096;' >${EDGE_HTTPS_LISTEN_FILE}`);
+    expect(dockerfile).toContain(`echo 'listen 443 ssl http2 default_server backlog=4096;' >${EDGE_HTTPS_LISTEN_FILE}`);
     // Written before the sites file is copied into the same folder, and included where each belongs.
     expect(dockerfile.indexOf(EDGE_HTTP2_FILE)).toBeLessThan(dockerfile.indexOf(`COPY sites.conf ${EDGE_SITES_FILE}`));
     expect(conf).toMatch(new RegExp(`http \\{[\\s\\S]*include ${EDGE_HTTP2_FILE};[\\s\\S]*server \\{`));

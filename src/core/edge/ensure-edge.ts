@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PrecheckError, UserError } from "../errors.js";
 import { HTTP_PORT } from "../render/layout.js";
-import { EDGE_CONTAINER, EDGE_HTTPS_PORT, EDGE_NETWORK, EDGE_SITES_FILE, EDGE_STATE_DIR, EDGE_VOLUME } from "../render/edge-layout.js";
+import { EDGE_BACKLOG, EDGE_CONTAINER, EDGE_HTTPS_PORT, EDGE_NETWORK, EDGE_SITES_FILE, EDGE_STATE_DIR, EDGE_VOLUME } from "../render/edge-layout.js";
 import { renderEdgeSites, type EdgeSite } from "../render/edge-sites.js";
 import { EDGE_LABEL, ensureEdgeImage } from "./edge-image.js";
 import { execOutput } from "./exec-output.js";
@@ -38,6 +38,8 @@ const SITES_NEW = `${EDGE_SITES_FILE}.new`;
 export const EDGE_SYSCTLS: Readonly<Record<string, string>> = {
   "net.ipv4.tcp_tw_reuse": "1",
   "net.ipv4.ip_local_port_range": "1024 65000",
+  // The queue nginx's `listen ... backlog=` asks for: the kernel caps it at somaxconn (128 before Linux 5.4).
+  "net.core.somaxconn": String(EDGE_BACKLOG),
 };
 const sitesDir = EDGE_SITES_FILE.slice(0, EDGE_SITES_FILE.lastIndexOf("/"));
 

@@ -40,6 +40,13 @@ export function edgeAlias(app: string): string {
   return `fdock-app-${app.replace(/_/g, "--")}`;
 }
 
+/**
+ * The edge's listen backlog on 80 and 443, and the somaxconn its container gets to match: every
+ * client of every app arrives here first, as at an app's front (layout's FRONT_BACKLOG, sized on
+ * the bench's 1,024 clients, where nginx's default of 511 dropped connection attempts).
+ */
+export const EDGE_BACKLOG = 4096;
+
 /** The edge's HTTPS port in its container (HTTP is layout's HTTP_PORT). */
 export const EDGE_HTTPS_PORT = 443;
 /** A certificate with fewer days left than this is renewed. */
@@ -69,6 +76,7 @@ export const EDGE_LAYOUT_VALUES = {
   edge_http2_file: EDGE_HTTP2_FILE,
   edge_https_listen_file: EDGE_HTTPS_LISTEN_FILE,
   edge_https_port: EDGE_HTTPS_PORT,
+  edge_backlog: EDGE_BACKLOG,
   edge_renew_days: EDGE_RENEW_DAYS,
   edge_renew_hours: EDGE_RENEW_HOURS,
   edge_renew_seconds: EDGE_RENEW_HOURS * 3600,
