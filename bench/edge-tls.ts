@@ -2,14 +2,16 @@
  * HTTPS at the edge (issue 11): /healthz through the engine's edge over HTTPS against plain HTTP
  * through the same stack (edge -> the app's front -> its nginx -> gunicorn), keep-alive clients
  * (wrk: one TLS handshake per connection), in CPU per request of every container on the path, the
- * edge included. One copy of the example app, served as `localhost` (a name wrk's TLS sends as
- * SNI and that resolves to the loopback the edge publishes on), is deployed without `tls`, then
- * with a self-signed certificate (P-256, as ACME clients' default) as tls.certificate/key, then
- * without again: HTTP, HTTPS, HTTPS, HTTP, so that drift on a shared machine hits both alike.
+ * edge included. Two copies of the example app, built and deployed alike, share the edge: one
+ * with its own self-signed certificate (P-256, as ACME clients' default) as tls.certificate/key,
+ * served as `localhost` (a name wrk's TLS sends as SNI and that resolves to the loopback the edge
+ * publishes on), one without `tls`, served as plain.example.test (wrk sends it as Host). Both are
+ * up at once, so wrk asks HTTP, HTTPS, HTTPS, HTTP with nothing redeployed in between and drift
+ * on a shared machine hits both alike.
  *
  * The edge owns the engine's ports 80 and 443: the section is skipped when they are taken or an
  * edge (container, volume or network) is already on the engine, which it would otherwise change.
- * It removes everything it made (the app, the edge's container, volume, network and image) unless
+ * It removes everything it made (the apps, the edge's container, volume, network and image) unless
  * BENCH_KEEP=1. `node bench/edge-tls.ts` runs it alone (prints its section); BENCH_EDGE=0 skips it
  * in bench/run.ts.
  */
@@ -26,10 +28,14 @@ import { parseWrk, wrkArgs, type WrkResult } from "./wrk.ts";
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 64;
-/** The app's project name on the engine (the bench's prefix, the pid: two benches never collide). */
-const PROJECT = `fdock-bench-edge-${process.pid}`;
-/** The host name the app is served under: resolves to 127.0.0.1 without DNS, wrk sends it as SNI. */
-const NAME = "localhost";
+/** The apps, by scheme: project names on the engine (the bench's prefix, the pid: two benches never collide) and host names. */
+const APPS = {
+  // Resolves to 127.0.0.1 without DNS: wrk's TLS sends it as SNI (and Host).
+  https: { project: `fdock-bench-edge-https-${process.pid}`, name: "localhost" },
+  // Asked at 127.0.0.1 with this Host.
+  http: { project: `fdock-bench-edge-http-${process.pid}`, name: "plain.example.test" },
+} as const;
+type Scheme = keyof typeof APPS;
 /** The engine's edge, as fdock names it (src/core/render/edge-layout.ts). */
 const EDGE = { container: "fdock-edge", volume: "fdock-edge-certs", network: "fdock-edge", repo: "fdock-edge" };
 export const WANT = 1.25;
@@ -47,7 +53,7 @@ export interface EdgeTlsResult {
   https: Measured;
   /** The edge's nginx version (its base image's). */
   nginx: string;
-  /** fdock up's time for the first deploy and the switches between HTTP and HTTPS. */
+  /** fdock up's time for each app's deploy (HTTP, then HTTPS). */
   deployMs: number[];
 }
 
@@ -85,11 +91,11 @@ export function edgeTlsSection(r: EdgeTlsResult): string {
       ["/healthz through the edge", "req/s", "p50", "p99", "errors", "CPU us/req = app + nginx + edge + proxy + engine"],
       [
         row(`HTTPS (self-signed P-256 certificate; ${CONNECTIONS} keep-alive connections, 2 runs)`, r.https),
-        row(`plain HTTP (same app and edge, deployed without tls; 2 runs)`, r.http),
+        row(`plain HTTP (the same app deployed without tls, same edge; 2 runs)`, r.http),
       ],
     ),
     "",
-    `One app (the example) behind the engine's edge (${r.nginx}) under the name ${NAME}: edge -> the app's front -> its nginx -> gunicorn. It is deployed without \`tls\`, then with its own certificate (tls.certificate/key), then without again (fdock up: ${r.deployMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}); wrk measures HTTP, HTTPS, HTTPS, HTTP. Each wrk connection stays open for the whole run (one TLS handshake each). CPU per request from /proc, by container: the app (gunicorn), nginx (the app's front and nginx), the edge, and outside the containers Docker's port proxy and the engine. HTTPS costs the stack's containers ${ratio(x)}x the CPU of plain HTTP per request (${ratio((containersCpu(r.https.cpu) + (r.https.cpu["docker-proxy"] ?? 0) + (r.https.cpu.engine ?? 0)) / (containersCpu(r.http.cpu) + (r.http.cpu["docker-proxy"] ?? 0) + (r.http.cpu.engine ?? 0)))}x with the port proxy and the engine).`,
+    `Two copies of the example, built and deployed alike behind the engine's edge (${r.nginx}): edge -> the app's front -> its nginx -> gunicorn. One has its own certificate (tls.certificate/key) and is served as ${APPS.https.name}, the other has no \`tls\` and is served as ${APPS.http.name} (fdock up: ${r.deployMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")}); wrk asks HTTP, HTTPS, HTTPS, HTTP, nothing redeployed in between. Each wrk connection stays open for the whole run (one TLS handshake each). CPU per request from /proc, by container of the app asked: the app (gunicorn), nginx (the app's front and nginx), the edge, and outside the containers Docker's port proxy and the engine. HTTPS costs the stack's containers ${ratio(x)}x the CPU of plain HTTP per request (${ratio((containersCpu(r.https.cpu) + (r.https.cpu["docker-proxy"] ?? 0) + (r.https.cpu.engine ?? 0)) / (containersCpu(r.http.cpu) + (r.http.cpu["docker-proxy"] ?? 0) + (r.http.cpu.engine ?? 0)))}x with the port proxy and the engine).`,
   ].join("\n");
 }
 
@@ -114,10 +120,10 @@ export async function edgeTlsBlocked(): Promise<string | null> {
   return null;
 }
 
-/** The containers on the path: full id -> part (gunicorn: app; nginx and front: nginx; the edge). */
-function pathContainers(): Map<string, string> {
+/** The containers on one app's path: full id -> part (gunicorn: app; nginx and front: nginx; the edge). */
+function pathContainers(project: string): Map<string, string> {
   const map = new Map<string, string>();
-  const out = runSync("docker", ["ps", "--no-trunc", "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", '{{.ID}}\t{{.Label "com.docker.compose.service"}}']).out;
+  const out = runSync("docker", ["ps", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`, "--format", '{{.ID}}\t{{.Label "com.docker.compose.service"}}']).out;
   for (const line of out.split("\n").filter(Boolean)) {
     const [id, service] = line.split("\t");
     const part = service === "gunicorn" ? "app" : service === "nginx" || service === "front" ? "nginx" : undefined;
@@ -127,16 +133,23 @@ function pathContainers(): Map<string, string> {
   return map;
 }
 
-async function measure(log: Log, url: string): Promise<Measured> {
+/** wrk's URL and Host header for an app: HTTPS by its name (SNI), HTTP at 127.0.0.1 with its name as Host. */
+function target(scheme: Scheme): { url: string; headers: string[] } {
+  const { name } = APPS[scheme];
+  return scheme === "https" ? { url: `https://${name}/healthz`, headers: [] } : { url: "http://127.0.0.1/healthz", headers: [`Host: ${name}`] };
+}
+
+async function measure(log: Log, scheme: Scheme): Promise<Measured> {
   const durationS = DURATION / 2;
-  if (WARMUP > 0) await run("wrk", wrkArgs({ url, connections: CONNECTIONS, durationS: WARMUP }), { timeoutMs: (WARMUP + 30) * 1000 });
-  const ids = pathContainers();
+  const { url, headers } = target(scheme);
+  if (WARMUP > 0) await run("wrk", wrkArgs({ url, headers, connections: CONNECTIONS, durationS: WARMUP }), { timeoutMs: (WARMUP + 30) * 1000 });
+  const ids = pathContainers(APPS[scheme].project);
   const before = cpuSnapshot(ids);
-  const r = await run("wrk", wrkArgs({ url, connections: CONNECTIONS, durationS }), { timeoutMs: (durationS + 30) * 1000 });
+  const r = await run("wrk", wrkArgs({ url, headers, connections: CONNECTIONS, durationS }), { timeoutMs: (durationS + 30) * 1000 });
   const after = cpuSnapshot(ids);
   const result = parseWrk(r.out);
   const cpu = cpuPerRequest(before, after, result.requests);
-  log(`  ${url}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, errors ${errorText(result)}, CPU us/req ${edgeCpuText(cpu)}`);
+  log(`  ${scheme}://${APPS[scheme].name}/healthz: ${result.rps.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms, errors ${errorText(result)}, CPU us/req ${edgeCpuText(cpu)}`);
   return { result, cpu };
 }
 
@@ -160,26 +173,37 @@ function combine(ms: Measured[]): Measured {
   };
 }
 
-/** A self-signed certificate for NAME: ECDSA P-256, the key type ACME clients (lego, certbot) default to. */
+/** A self-signed certificate for the HTTPS app's name: ECDSA P-256, the key type ACME clients (lego, certbot) default to. */
 function makeCertificate(dir: string): void {
+  const { name } = APPS.https;
   runSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-    "-subj", `/CN=${NAME}`, "-addext", `subjectAltName=DNS:${NAME}`, "-keyout", join(dir, "bench-key.pem"), "-out", join(dir, "bench-cert.pem")]);
+    "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`, "-keyout", join(dir, "bench-key.pem"), "-out", join(dir, "bench-cert.pem")]);
 }
 
-function writeConfig(app: string, tls: boolean): void {
-  const file = join(app, "fdock.yaml");
-  let yaml = readFileSync(file, "utf8").replace(/\ntls:\n(?: .*\n)*/, "\n");
-  if (tls) yaml += "tls:\n  certificate: bench-cert.pem\n  key: bench-key.pem\n";
-  writeFileSync(file, yaml);
+/** A copy of the example as one of the two apps, in root/SCHEME. */
+function makeApp(root: string, scheme: Scheme): string {
+  const app = join(root, scheme);
+  cpSync(EXAMPLE, app, { recursive: true, filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src) });
+  let yaml = readFileSync(join(app, "fdock.yaml"), "utf8")
+    .replace(/^name: .*$/m, `name: ${APPS[scheme].project}`)
+    .replace(/^( +)names: .*$/m, `$1names: [${APPS[scheme].name}]`);
+  if (scheme === "https") {
+    makeCertificate(app);
+    yaml += "tls:\n  certificate: bench-cert.pem\n  key: bench-key.pem\n";
+  }
+  writeFileSync(join(app, "fdock.yaml"), yaml);
+  return app;
 }
 
-async function deploy(app: string, scheme: "http" | "https"): Promise<number> {
+async function deploy(app: string, scheme: Scheme): Promise<number> {
+  const { name } = APPS[scheme];
   const r: Ran = await run(process.execPath, [FDOCK_BIN, "-C", app, "up", "--production", "--json"], { timeoutMs: 300_000 });
   const url = (JSON.parse(r.out) as { url: string }).url;
-  if (!url.startsWith(`${scheme}://${NAME}`)) throw new Error(`fdock up served ${url}, not ${scheme}://${NAME}/`);
+  if (!url.startsWith(`${scheme}://${name}`)) throw new Error(`fdock up served ${url}, not ${scheme}://${name}/`);
   // The answer through the edge, as wrk will ask (-k: the bench's own certificate).
-  const code = runSync("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", `${scheme}://${NAME}/healthz`]).out;
-  if (code !== "200") throw new Error(`${scheme}://${NAME}/healthz answered ${code} after the deploy`);
+  const { url: asked, headers } = target(scheme);
+  const code = runSync("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", ...headers.flatMap((h) => ["-H", h]), asked]).out;
+  if (code !== "200") throw new Error(`${scheme}://${name}/healthz answered ${code} after the deploy`);
   return r.ms;
 }
 
@@ -193,41 +217,34 @@ export async function stopEdgeTls(): Promise<void> {
 
 export async function edgeTls(log: Log): Promise<EdgeTlsResult> {
   const root = mkdtempSync(join(tmpdir(), "fdock-bench-edge-"));
-  const app = join(root, "app");
-  cpSync(EXAMPLE, app, { recursive: true, filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src) });
-  const yaml = readFileSync(join(app, "fdock.yaml"), "utf8").replace(/^name: .*$/m, `name: ${PROJECT}`).replace(/^( +)names: .*$/m, `$1names: [${NAME}]`);
-  writeFileSync(join(app, "fdock.yaml"), yaml);
-  makeCertificate(app);
+  const apps = { http: makeApp(root, "http"), https: makeApp(root, "https") };
   const imagesBefore = new Set(edgeImages());
   let done: Promise<void> | undefined;
   // Once, whoever asks first (the end of the run or a signal).
   const teardown = () => (done ??= (async () => {
-    log("edge: tearing down (the app, then the edge's container, volume, network and image)");
-    await run(process.execPath, [FDOCK_BIN, "-C", app, "down", "--volumes", "--yes"], { timeoutMs: 120_000, allowFail: true });
+    log("edge: tearing down (the apps, then the edge's container, volume, network and image)");
+    for (const app of Object.values(apps)) await run(process.execPath, [FDOCK_BIN, "-C", app, "down", "--volumes", "--yes"], { timeoutMs: 120_000, allowFail: true });
     await run("docker", ["rm", "--force", "--volumes", EDGE.container], { allowFail: true });
     await run("docker", ["volume", "rm", EDGE.volume], { allowFail: true });
     await run("docker", ["network", "rm", EDGE.network], { allowFail: true });
-    const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => r.startsWith(`fdock-${PROJECT}-`));
-    const untagged = runSync("docker", ["images", "-q", "--filter", `label=com.docker.compose.project=${PROJECT}`]).out.split("\n").filter(Boolean);
+    const projects = Object.values(APPS).map((a) => a.project);
+    const refs = runSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]).out.split("\n").filter((r) => projects.some((p) => r.startsWith(`fdock-${p}-`)));
+    const untagged = projects.flatMap((p) => runSync("docker", ["images", "-q", "--filter", `label=com.docker.compose.project=${p}`]).out.split("\n").filter(Boolean));
     const edgeNew = edgeImages().filter((r) => !imagesBefore.has(r));
     await run("docker", ["image", "rm", "--force", ...refs, ...edgeNew, ...new Set(untagged)], { allowFail: true });
     rmSync(root, { recursive: true, force: true });
   })());
   tearingDown = teardown;
   try {
-    log(`edge: ${PROJECT} as ${NAME} behind the engine's edge; HTTP, HTTPS, HTTPS, HTTP on /healthz at ${CONNECTIONS} connections`);
-    const deployMs = [await deploy(app, "http")];
-    const http = [await measure(log, `http://${NAME}/healthz`)];
-    writeConfig(app, true);
-    deployMs.push(await deploy(app, "https"));
-    const https = [await measure(log, `https://${NAME}/healthz`), await measure(log, `https://${NAME}/healthz`)];
-    writeConfig(app, false);
-    deployMs.push(await deploy(app, "http"));
-    http.push(await measure(log, `http://${NAME}/healthz`));
+    log(`edge: ${APPS.http.project} (HTTP, as ${APPS.http.name}) and ${APPS.https.project} (HTTPS, as ${APPS.https.name}) behind the engine's edge; /healthz at ${CONNECTIONS} connections`);
+    const deployMs = [await deploy(apps.http, "http"), await deploy(apps.https, "https")];
+    const http = [await measure(log, "http")];
+    const https = [await measure(log, "https"), await measure(log, "https")];
+    http.push(await measure(log, "http"));
     const v = runSync("docker", ["exec", EDGE.container, "nginx", "-v"]);
     return { http: combine(http), https: combine(https), nginx: (v.err + v.out).trim().replace(/^nginx version: /, ""), deployMs };
   } finally {
-    if (process.env.BENCH_KEEP === "1") log(`edge: kept ${root}, ${PROJECT} and the edge (BENCH_KEEP=1)`);
+    if (process.env.BENCH_KEEP === "1") log(`edge: kept ${root}, both apps and the edge (BENCH_KEEP=1)`);
     else await teardown();
     tearingDown = null;
   }
