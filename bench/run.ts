@@ -5,7 +5,9 @@
  * Environment: BENCH_DURATION (s per wrk run, default 10), BENCH_WARMUP (s, default 2),
  * BENCH_REDEPLOYS (code-only redeploys of each kind, default 3), BENCH_KEEP=1 keeps the temp
  * copy and the stack for a look afterwards, BENCH_REMOTE=0 skips the remote redeploy over SSH
- * (bench/remote-bytes.ts).
+ * (bench/remote-bytes.ts), BENCH_EDGE=0 skips HTTPS vs HTTP through the edge (bench/edge-tls.ts,
+ * which needs the engine's ports 80 and 443 and no edge on it; `node bench/edge-tls.ts` runs it
+ * alone).
  */
 import { availableParallelism } from "node:os";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +25,7 @@ import {
 } from "./stack.ts";
 import { parseWrk, wrkArgs, type WrkResult } from "./wrk.ts";
 import { remoteBytes, remoteSection, remoteTarget, type RemoteResult } from "./remote-bytes.ts";
+import { edgeTls, edgeTlsBlocked, edgeTlsSection, edgeTlsTarget, stopEdgeTls, TARGET_NAME as EDGE_TARGET, WANT as EDGE_WANT, type EdgeTlsResult } from "./edge-tls.ts";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -248,7 +251,7 @@ async function main(): Promise<void> {
 
   const ws = makeWorkspace();
   let interrupted = false;
-  const onSignal = () => { interrupted = true; log("interrupted: tearing down"); teardown(ws).finally(() => process.exit(130)); };
+  const onSignal = () => { interrupted = true; log("interrupted: tearing down"); Promise.all([teardown(ws), stopEdgeTls()]).finally(() => process.exit(130)); };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -369,6 +372,17 @@ async function main(): Promise<void> {
       });
     }
 
+    // HTTPS vs plain HTTP through the engine's edge (its own copy of the app, ports 80 and 443).
+    let edge: EdgeTlsResult | { skipped: string };
+    const edgeBlocked = process.env.BENCH_EDGE === "0" ? "skipped (BENCH_EDGE=0)" : await edgeTlsBlocked();
+    if (edgeBlocked) edge = { skipped: edgeBlocked.startsWith("skipped") ? edgeBlocked : `skipped: ${edgeBlocked}` };
+    else {
+      edge = await edgeTls(log).catch((e: Error) => {
+        log(`edge bench failed: ${e.message}`);
+        return { skipped: `failed: ${e.message.split("\n")[0]}` };
+      });
+    }
+
     // Targets.
     const f = ioRows[0]!.result;
     const tb = ioRows[2]!.result;
@@ -408,6 +422,9 @@ async function main(): Promise<void> {
         name: "build context: no .git, virtualenvs, caches", want: "none", pass: fdockDumps.junk.length === 0,
         got: fdockDumps.junk.length ? fdockDumps.junk.slice(0, 3).join(", ") : `none (${fdockDumps.files} files, ${bytes(fdockDumps.bytes)})`,
       },
+      "skipped" in edge
+        ? { name: EDGE_TARGET, want: `<= ${EDGE_WANT}`, got: edge.skipped, pass: false, why: "not measured in this run" }
+        : edgeTlsTarget(edge),
       "skipped" in remote
         ? { name: "remote code-only redeploy: bytes sent over SSH", want: "<= 2 x changed + 1 MB", got: remote.skipped, pass: false, why: "not measured in this run" }
         : remoteTarget(remote),
@@ -472,6 +489,8 @@ async function main(): Promise<void> {
       loadTable(costRows),
       "",
       `nginx costs ${(nginxCost * 100).toFixed(0)}% of direct throughput on /healthz, ${((1 - cpuNginx.result.rps / cpuDirect.result.rps) * 100).toFixed(0)}% on ${cpuPath}. CPU is per request, from /proc: the app and the two proxies (the front and the app's nginx, counted together as nginx), Docker's port proxy (both paths go through it) and the engine (dockerd and containerd, which carry the containers' logs).`,
+      "",
+      "skipped" in edge ? `## HTTPS at the edge: /healthz over HTTPS vs plain HTTP, same stack\n\n${edge.skipped}.` : edgeTlsSection(edge),
       "",
       "## Redeploy after a one-line code change",
       "",

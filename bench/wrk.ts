@@ -24,6 +24,8 @@ export interface WrkOptions {
   threads?: number;
   /** A request slower than this counts as a timeout error (wrk's default is 2 s). */
   timeoutS?: number;
+  /** Request headers as "Name: value" (a Host here replaces the URL's). */
+  headers?: string[];
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
@@ -33,6 +35,7 @@ export function wrkArgs(o: WrkOptions): string[] {
     "--duration", `${o.durationS}s`,
     "--timeout", `${o.timeoutS ?? 10}s`,
     "--latency",
+    ...(o.headers ?? []).flatMap((h) => ["--header", h]),
     o.url,
   ];
 }

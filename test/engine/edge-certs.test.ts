@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
+import { connect as http2Connect } from "node:http2";
 import { request as httpsRequest } from "node:https";
-import type { TLSSocket } from "node:tls";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GenericContainer, Network, type StartedNetwork, type StartedTestContainer } from "testcontainers";
@@ -156,6 +157,44 @@ describe("the edge with ACME certificates (Pebble)", () => {
     expect(again.result).toBe("reused");
     expect(again.info.serial).toBe(before.serial);
     expect((await httpsGet(NAME)).serial?.toUpperCase()).toBe(before.serial.toUpperCase());
+  });
+
+  it("speaks HTTP/2 to clients that offer it, resumes TLS sessions across a reload, reuses ports towards apps, queues 4,096 connections", async () => {
+    // HTTP/2, negotiated by ALPN, to the app.
+    const h2 = http2Connect(`https://${NAME}`, { host: "127.0.0.1", port: ports.https, servername: NAME, ca: root });
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = h2.request({ ":path": "/", ":authority": NAME });
+        let text = "";
+        req.setEncoding("utf8");
+        req.on("data", (c: string) => (text += c));
+        req.on("end", () => resolve(text));
+        req.on("error", reject);
+        req.end();
+      });
+      expect(h2.alpnProtocol).toBe("h2");
+      expect(body).toMatch(/^app proto=https /);
+    } finally {
+      h2.close();
+    }
+    // A session from before a graceful reload (every deploy and renewal makes one) still resumes.
+    const handshake = (session?: Buffer) => new Promise<{ reused: boolean; session: Buffer | undefined }>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: ports.https, servername: NAME, ca: root, ...(session ? { session } : {}) });
+      let got: Buffer | undefined;
+      socket.on("session", (s: Buffer) => (got = s));
+      socket.on("secureConnect", () => socket.write(`GET / HTTP/1.1\r\nHost: ${NAME}\r\nConnection: close\r\n\r\n`));
+      socket.on("data", () => undefined);
+      socket.on("end", () => resolve({ reused: socket.isSessionReused(), session: got }));
+      socket.on("error", reject);
+    });
+    const first = await handshake();
+    expect(first.session).toBeDefined();
+    expect((await execOutput(engine, names.container, ["fdock-edge-reload"])).stdout).toContain("result=reloaded");
+    expect((await handshake(first.session)).reused).toBe(true);
+    // Connections to apps in TIME_WAIT are reused (one per proxied request otherwise exhausts the ports).
+    expect((await execOutput(engine, names.container, ["cat", "/proc/sys/net/ipv4/tcp_tw_reuse"])).stdout.trim()).toBe("1");
+    // And the kernel queues as many connections as nginx's listen backlog asks for.
+    expect((await execOutput(engine, names.container, ["cat", "/proc/sys/net/core/somaxconn"])).stdout.trim()).toBe("4096");
   });
 
   it("lists the certificate: names, issuer, expiry, next renewal 30 days before it", async () => {

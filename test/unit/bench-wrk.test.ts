@@ -70,6 +70,12 @@ describe("the bench's wrk parser", () => {
     expect(args.slice(args.indexOf("--timeout"), args.indexOf("--timeout") + 2)).toEqual(["--timeout", "10s"]);
     expect(args.at(-1)).toBe("http://127.0.0.1:1/");
   });
+
+  it("sends the headers given, each as its own --header, before the URL", () => {
+    const args = wrkArgs({ url: "http://127.0.0.1/healthz", connections: 8, durationS: 1, headers: ["Host: plain.example.test"] });
+    expect(args.slice(-3)).toEqual(["--header", "Host: plain.example.test", "http://127.0.0.1/healthz"]);
+    expect(wrkArgs({ url: "http://127.0.0.1/", connections: 8, durationS: 1 })).not.toContain("--header");
+  });
 });
 
 describe("the bench's BuildKit context reading", () => {

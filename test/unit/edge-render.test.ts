@@ -10,7 +10,7 @@ import { parseCertsOutput } from "../../src/core/edge/certs-output.js";
 import { edgeImageTag } from "../../src/core/edge/edge-image.js";
 import { tarOf } from "../../src/core/edge/tar.js";
 import { renderEdgeDockerfile, renderEdgeImageFiles, renderEdgeNginxConf } from "../../src/core/render/edge-image.js";
-import { EDGE_SITES_FILE, EDGE_WEBROOT, edgeCertificatePaths } from "../../src/core/render/edge-layout.js";
+import { EDGE_HTTP2_FILE, EDGE_HTTPS_LISTEN_FILE, EDGE_SITES_FILE, EDGE_WEBROOT, edgeCertificatePaths } from "../../src/core/render/edge-layout.js";
 import { renderEdgeSites, type EdgeSite } from "../../src/core/render/edge-sites.js";
 
 const app: EdgeSite = { names: ["app.example.com", "www.app.example.com"], upstream: "blog-nginx:80" };
@@ -38,11 +38,30 @@ describe("the edge image", () => {
 
   it("answers unknown names with the ACME challenge path only (444 otherwise) and refuses their TLS handshakes", () => {
     const conf = renderEdgeNginxConf();
-    expect(conf).toMatch(/listen 80 default_server;[\s\S]*location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/lib\/fdock-edge\/webroot;[\s\S]*return 444;/);
-    expect(conf).toMatch(/listen 443 ssl default_server;\s*server_name _;\s*ssl_reject_handshake on;/);
+    expect(conf).toMatch(/listen 80 default_server backlog=4096;[\s\S]*location \^~ \/\.well-known\/acme-challenge\/ \{\s*root \/var\/lib\/fdock-edge\/webroot;[\s\S]*return 444;/);
+    expect(conf).toMatch(/include \/etc\/nginx\/fdock-edge\/https-listen\.conf;\s*server_name _;\s*ssl_reject_handshake on;/);
     expect(conf).toContain(`include ${EDGE_SITES_FILE};`);
     expect(conf).toContain("resolver 127.0.0.11");
+    // TLS resumption from the shared cache, which survives the reloads that renew ticket keys.
+    expect(conf).toMatch(/ssl_session_cache shared:\w+:10m;/);
+    expect(conf).toContain("ssl_session_tickets off;");
     expect(conf).not.toMatch(/\{\{/);
+  });
+
+  it("turns HTTP/2 on for HTTPS the way the image's nginx understands (the directive from 1.25.1, the listen parameter before)", () => {
+    const dockerfile = renderEdgeDockerfile("nginx:stable");
+    const conf = renderEdgeNginxConf();
+    // Both files are written when the image is built, from the version of the nginx it is FROM, and nginx.conf includes them.
+    expect(dockerfile).toMatch(/dpkg --compare-versions "\$\(nginx -v 2>&1 \| sed 's\|\.\*\/\|\|'\)" ge 1\.25\.1; then/);
+    expect(dockerfile).toContain(`echo 'http2 on;' >${EDGE_HTTP2_FILE}`);
+    expect(dockerfile).toContain(`echo 'listen 443 ssl default_server backlog=4096;' >${EDGE_HTTPS_LISTEN_FILE}`);
+    expect(dockerfile).toContain(`echo 'listen 443 ssl http2 default_server backlog=4096;' >${EDGE_HTTPS_LISTEN_FILE}`);
+    // Written before the sites file is copied into the same folder, and included where each belongs.
+    expect(dockerfile.indexOf(EDGE_HTTP2_FILE)).toBeLessThan(dockerfile.indexOf(`COPY sites.conf ${EDGE_SITES_FILE}`));
+    expect(conf).toMatch(new RegExp(`http \\{[\\s\\S]*include ${EDGE_HTTP2_FILE};[\\s\\S]*server \\{`));
+    expect(conf).toMatch(new RegExp(`server \\{\\s*(#.*\\s*)?include ${EDGE_HTTPS_LISTEN_FILE};\\s*server_name _;\\s*ssl_reject_handshake on;`));
+    // The sites' own HTTPS servers listen plainly (HTTP/2 comes from the above).
+    expect(renderEdgeSites([secure])).toMatch(/listen 443 ssl;\n/);
   });
 
   it("runs scripts whose layout comes from edge-layout.ts (no placeholder left)", () => {

@@ -20,6 +20,12 @@ export const EDGE_WEBROOT = `${EDGE_STATE_DIR}/webroot`;
 export const EDGE_CA_DIR = `${EDGE_STATE_DIR}/ca`;
 /** The sites' server blocks, rewritten by fdock, loaded by a graceful reload. */
 export const EDGE_SITES_FILE = "/etc/nginx/fdock-edge/sites.conf";
+/** The folder of the edge's own nginx files (the sites file and the two below). */
+export const EDGE_CONF_DIR = "/etc/nginx/fdock-edge";
+/** HTTP/2 for HTTPS, in http{}: `http2 on;` where the image's nginx has the directive (>= 1.25.1), written when the image is built. */
+export const EDGE_HTTP2_FILE = `${EDGE_CONF_DIR}/http2.conf`;
+/** The default HTTPS server's listen line (with the http2 parameter before nginx 1.25.1), written when the image is built. */
+export const EDGE_HTTPS_LISTEN_FILE = `${EDGE_CONF_DIR}/https-listen.conf`;
 
 /** Each app the edge serves: one record per app (its names, upstream, TLS), kept on the state volume. */
 export const EDGE_APPS_DIR = `${EDGE_STATE_DIR}/apps`;
@@ -33,6 +39,13 @@ export const EDGE_OWN_CERTS_DIR = `${EDGE_STATE_DIR}/own`;
 export function edgeAlias(app: string): string {
   return `fdock-app-${app.replace(/_/g, "--")}`;
 }
+
+/**
+ * The edge's listen backlog on 80 and 443, and the somaxconn its container gets to match: every
+ * client of every app arrives here first, as at an app's front (layout's FRONT_BACKLOG, sized on
+ * the bench's 1,024 clients, where nginx's default of 511 dropped connection attempts).
+ */
+export const EDGE_BACKLOG = 4096;
 
 /** The edge's HTTPS port in its container (HTTP is layout's HTTP_PORT). */
 export const EDGE_HTTPS_PORT = 443;
@@ -59,7 +72,11 @@ export const EDGE_LAYOUT_VALUES = {
   edge_apps_dir: EDGE_APPS_DIR,
   edge_own_certs_dir: EDGE_OWN_CERTS_DIR,
   edge_sites_file: EDGE_SITES_FILE,
+  edge_conf_dir: EDGE_CONF_DIR,
+  edge_http2_file: EDGE_HTTP2_FILE,
+  edge_https_listen_file: EDGE_HTTPS_LISTEN_FILE,
   edge_https_port: EDGE_HTTPS_PORT,
+  edge_backlog: EDGE_BACKLOG,
   edge_renew_days: EDGE_RENEW_DAYS,
   edge_renew_hours: EDGE_RENEW_HOURS,
   edge_renew_seconds: EDGE_RENEW_HOURS * 3600,
