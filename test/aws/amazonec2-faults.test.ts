@@ -49,7 +49,7 @@ describe("amazonec2 driver under AWS faults", () => {
       BlockDeviceMappings: [{ Ebs: { Encrypted: true, VolumeSize: 16 } }],
     });
     const rules = (cloud.inputs("ec2:AuthorizeSecurityGroupIngress")[0] as { IpPermissions: { FromPort: number; IpRanges: { CidrIp: string }[] }[] }).IpPermissions;
-    expect(rules.map((r) => `${r.FromPort} ${r.IpRanges.map((x) => x.CidrIp).join()}`)).toEqual(["80 0.0.0.0/0", "22 203.0.113.7/32"]);
+    expect(rules.map((r) => `${r.FromPort} ${r.IpRanges.map((x) => x.CidrIp).join()}`)).toEqual(["80 0.0.0.0/0", "443 0.0.0.0/0", "22 203.0.113.7/32"]);
     expect(deletes(cloud)).toEqual([]);
   });
 

@@ -52,9 +52,10 @@ describe("amazonec2 options, policy and plan", () => {
     for (const [flags, message] of bad) expect(() => parseOptions(flags as never, {}), JSON.stringify(flags)).toThrow(message);
   });
 
-  it("opens 80 and chosen ports to everyone, 22 only to the SSH CIDR, never 2375/2376", () => {
-    expect(ingressRules([{ port: 8443, protocol: "tcp" }, { port: 80, protocol: "tcp" }], "203.0.113.7/32")).toEqual([
+  it("opens 80, 443 and chosen ports to everyone, 22 only to the SSH CIDR, never 2375/2376", () => {
+    expect(ingressRules([{ port: 8443, protocol: "tcp" }, { port: 80, protocol: "tcp" }, { port: 443, protocol: "tcp" }], "203.0.113.7/32")).toEqual([
       { port: 80, protocol: "tcp", cidr: "0.0.0.0/0" },
+      { port: 443, protocol: "tcp", cidr: "0.0.0.0/0" },
       { port: 8443, protocol: "tcp", cidr: "0.0.0.0/0" },
       { port: 22, protocol: "tcp", cidr: "203.0.113.7/32" },
     ]);
