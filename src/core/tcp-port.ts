@@ -16,11 +16,15 @@ export const tcpAnswers: PortProbe = (host, port, timeoutMs) =>
     socket.once("error", () => done(false));
   });
 
-/** True when nothing on this machine listens on host:port (fdock's own nginx excepted by the caller). */
+/**
+ * True when nothing on this machine listens on host:port (fdock's own nginx excepted by the
+ * caller). A port this user may not bind (below 1024, not root) counts as free: dockerd, not this
+ * process, will bind it, and only another listener stops it.
+ */
 export function portIsFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", () => resolve(false));
+    server.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "EACCES"));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
