@@ -29,10 +29,14 @@ export interface EdgeResult {
   certificate?: ObtainResult;
 }
 
-/** The edge's options on this stack's engine: published on every address of a machine, on loopback locally. */
-export function edgeBase(stack: Stack, env: NodeJS.ProcessEnv): Omit<EdgeOptions, "sites"> {
-  const host = stack.target.publish.host;
+/** The edge's options: ports 80 and 443 on `host` (every address when not given). */
+function edgeOptions(env: NodeJS.ProcessEnv, host: string | null | undefined): Omit<EdgeOptions, "sites"> {
   return { nginxImage: edgeNginxImage(env), publish: { http: HTTP_PORT, https: EDGE_HTTPS_PORT, ...(host ? { host } : {}) } };
+}
+
+/** The edge's options on this stack's engine: published on every address of a machine, on loopback locally. */
+function edgeBase(stack: Stack, env: NodeJS.ProcessEnv): Omit<EdgeOptions, "sites"> {
+  return edgeOptions(env, stack.target.publish.host);
 }
 
 interface OwnFiles {
@@ -156,8 +160,7 @@ async function currentHost(docker: Docker): Promise<string | undefined> {
 /** `down`: the app's record off the edge (its names then get nothing); the edge and its certificates stay. */
 export async function leaveEdge(docker: Docker, app: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (!(await readAppRecords(docker)).some((r) => r.app === app)) return false;
-  const host = await currentHost(docker);
-  await syncEdge(docker, { nginxImage: edgeNginxImage(env), publish: { http: HTTP_PORT, https: EDGE_HTTPS_PORT, ...(host ? { host } : {}) } }, { remove: app });
+  await syncEdge(docker, edgeOptions(env, await currentHost(docker)), { remove: app });
   return true;
 }
 
