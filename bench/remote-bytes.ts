@@ -14,15 +14,15 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { makeStation as makeStationBase, type Station } from "./station.ts";
 import { pollUntil, run, runSync, type Ran } from "./proc.ts";
 import { countsBetween, type RelayCounts } from "./relay.ts";
 import { bytes, median, seconds, table, type Target } from "./report.ts";
-import { contextSent, EXAMPLE, FDOCK_BIN, REPO } from "./stack.ts";
+import { contextSent, FDOCK_BIN, REPO } from "./stack.ts";
 
 const REDEPLOYS = Number(process.env.BENCH_REDEPLOYS ?? 3);
 /** The static files added to the example: random bytes, so no compression makes them smaller. */
@@ -71,7 +71,7 @@ function debianMirror(): string {
 }
 
 /** The image, built from the fixture (as the machines suite does) when this engine lacks it. */
-async function ensureHostImage(log: Log): Promise<string> {
+export async function ensureHostImage(log: Log): Promise<string> {
   const { image, base } = hostImage();
   if (runSync("docker", ["image", "inspect", image], { allowFail: true }).code === 0) return image;
   log(`  building the SSH host image ${image} from test/fixtures/ssh-host`);
@@ -79,7 +79,6 @@ async function ensureHostImage(log: Log): Promise<string> {
   return image;
 }
 
-interface Station { root: string; home: string; key: string; app: string; env: NodeJS.ProcessEnv }
 
 /**
  * An isolated workstation (HOME, FDOCK_HOME, DOCKER_CONFIG in a temp folder) and a copy of the
@@ -87,24 +86,12 @@ interface Station { root: string; home: string; key: string; app: string; env: N
  * a wrapper on PATH points it at this HOME's (as in the machines suite).
  */
 function makeStation(): Station {
-  const root = mkdtempSync(join(tmpdir(), "fdock-bench-remote-"));
-  const home = join(root, "home");
-  const bin = join(root, "bin");
-  mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
-  mkdirSync(bin);
-  const key = join(home, ".ssh", "id_ed25519");
-  runSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fdock-bench", "-f", key]);
-  writeFileSync(join(bin, "ssh"), `#!/bin/sh\ncase " $* " in *" -F "*) exec /usr/bin/ssh "$@";; esac\nexec /usr/bin/ssh -F "$HOME/.ssh/config" "$@"\n`);
-  chmodSync(join(bin, "ssh"), 0o755);
-  const base = { ...process.env };
-  for (const k of ["DOCKER_HOST", "DOCKER_CONTEXT", "FDOCK_MACHINE_NAME", "SSH_AUTH_SOCK", "CI"]) delete base[k];
-  const env = { ...base, HOME: home, FDOCK_HOME: join(root, "fdock"), DOCKER_CONFIG: join(root, "docker"), PATH: `${bin}:${process.env.PATH}` };
-  const app = join(root, "app");
-  cpSync(EXAMPLE, app, { recursive: true, filter: (src) => !/(\/\.fdock|\/instance|__pycache__)(\/|$)/.test(src) });
+  const station = makeStationBase("fdock-bench-remote-");
+  const { app } = station;
   const media = join(app, "flask_blog/static/media");
   mkdirSync(media, { recursive: true });
   for (let i = 0; i < STATIC_FILES; i++) writeFileSync(join(media, `blob-${i}.bin`), randomBytes(STATIC_FILE_BYTES));
-  return { root, home, key, app, env };
+  return station;
 }
 
 /** The relay, run by nsenter in the host container's network namespace: HOST:2222 -> 127.0.0.1:22. */

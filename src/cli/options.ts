@@ -33,7 +33,7 @@ export function seconds(value: string): number {
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** `--remote [machine]` of the stack commands that act on what runs (down, ps, logs, releases, rollback). */
-export const remoteOption = (): Option => new Option("--remote [machine]", "on a machine (default: the active one)");
+export const remoteOption = (): Option => new Option("--remote [machine]", "on a machine or a cluster (default: the active one)");
 
 /** `--ssh-timeout` of `machine create` and `machine provision`. */
 export const sshTimeoutOption = (): Option => new Option("--ssh-timeout <seconds>", "how long to wait for SSH to answer").argParser(seconds).default(120);

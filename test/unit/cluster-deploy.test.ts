@@ -9,13 +9,20 @@ import { UserError } from "../../src/core/errors.js";
 const m = { dockerArgs: ["--context", "fdock-m1"] };
 
 describe("the cluster deploy's docker commands", () => {
-  it("builds only gunicorn and nginx, deploys the stack file with images as tagged, runs the release with its env file by path", () => {
+  it("builds only gunicorn and nginx, deploys the stack file with images as tagged, runs a one-off job with its env file by path and secrets by name", () => {
     expect(swarmArgv.build(m)).toEqual({ file: "docker", args: ["--context", "fdock-m1", "compose", "-f", "compose.yaml", "build", "gunicorn", "nginx"] });
     expect(swarmArgv.deploy(m, "blog")).toEqual({ file: "docker", args: ["--context", "fdock-m1", "stack", "deploy", "--compose-file", "swarm.yaml", "--prune", "--resolve-image", "never", "--detach=true", "blog"] });
-    expect(swarmArgv.release(m, "fdock-blog-gunicorn:0123456789ab", "flask db upgrade", { FDOCK_APP: "blog:app" }, "../.env")).toEqual({
+    expect(swarmArgv.deployServices(m, "blog", "swarm-services.yaml").args).toEqual(["--context", "fdock-m1", "stack", "deploy", "--compose-file", "swarm-services.yaml", "--resolve-image", "never", "--detach=true", "blog"]);
+    const job = { app: "blog", name: "blog_release-abc123", image: "fdock-blog-gunicorn:0123456789ab", command: ["sh", "-c", "flask db upgrade"], network: "blog_app", env: { FDOCK_APP: "blog:app" }, envFile: "/p/.env", secrets: [{ source: "blog_postgres.env", target: "/run/fdock/credentials/postgres.env" }] };
+    expect(swarmArgv.job(m, job)).toEqual({
       file: "docker",
-      args: ["--context", "fdock-m1", "run", "--rm", "--env", "FDOCK_APP=blog:app", "--env-file", "../.env", "fdock-blog-gunicorn:0123456789ab", "sh", "-c", "flask db upgrade"],
+      args: [
+        "--context", "fdock-m1", "service", "create", "--detach", "--quiet", "--name", "blog_release-abc123", "--mode", "replicated-job", "--restart-condition", "none", "--no-resolve-image",
+        "--endpoint-mode", "dnsrr", "--network", "blog_app", "--label", "fdock.job=blog", "--env", "FDOCK_APP=blog:app", "--env-file", "/p/.env",
+        "--secret", "source=blog_postgres.env,target=/run/fdock/credentials/postgres.env", "fdock-blog-gunicorn:0123456789ab", "sh", "-c", "flask db upgrade",
+      ],
     });
+    expect(swarmArgv.jobLogs(m, "blog_release-abc123").args).toEqual(["--context", "fdock-m1", "service", "logs", "--raw", "--no-trunc", "blog_release-abc123"]);
   });
 
   it("tags images by the first 12 hex digits of their ID", () => {
@@ -58,11 +65,11 @@ describe("a rollout, from what Swarm says", () => {
 });
 
 describe("what a cluster deploy refuses for now, naming the key", () => {
-  const config = (yaml: string) => parseConfigText(`name: blog\napp: "blog:app"\n${yaml}`);
-  it("refuses services, processes, tls and persistent; accepts a plain app", () => {
+  const config = (yaml: string, name = "blog") => parseConfigText(`name: ${name}\napp: "blog:app"\n${yaml}`);
+  it("refuses tls, persistent and a name too long for Swarm's; accepts a plain app, services and processes", () => {
     expect(() => checkClusterSupport(config(""), "c1")).not.toThrow();
-    expect(() => checkClusterSupport(config("services:\n  postgres: {}\n"), "c1")).toThrow(/services \(postgres\) to a cluster yet/);
-    expect(() => checkClusterSupport(config("processes:\n  worker: celery -A x worker\n"), "c1")).toThrow(/processes \(worker\)/);
+    expect(() => checkClusterSupport(config("services:\n  postgres: {}\n  redis: {}\nprocesses:\n  worker: celery -A x worker\n"), "c1")).not.toThrow();
+    expect(() => checkClusterSupport(config("", "a".repeat(46)), "c1")).toThrow(/name in fdock.yaml .* at most 45 characters/);
     expect(() => checkClusterSupport(config("persistent: [instance]\n"), "c1")).toThrow(/persistent in fdock.yaml \(instance\)/);
     expect(() => checkClusterSupport(config("persistent: [instance]\n"), "c1")).toThrow(UserError);
   });

@@ -112,6 +112,7 @@ describe("backing services and processes in the compose file", () => {
     expect(bundle["gunicorn.Dockerfile"]).toContain('ENTRYPOINT ["sh", "/etc/fdock/with-app-env"]');
     expect(bundle["gunicorn.Dockerfile"]).toMatch(/COPY .*\.fdock\/with-app-env \/etc\/fdock\//);
     expect(bundle["gunicorn.Dockerfile.dockerignore"]).toContain("!.fdock/with-app-env");
-    expect(bundle["with-app-env"]).toContain("f=/run/fdock/credentials/app.env");
+    // app.env on one engine; each service's NAME.env on a cluster.
+    expect(bundle["with-app-env"]).toContain("for f in /run/fdock/credentials/*.env; do");
   });
 });

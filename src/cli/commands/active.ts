@@ -16,8 +16,11 @@ async function runActive(g: GlobalOptions): Promise<number> {
   const { activeMachine } = await import("../../core/machine/active.js");
   return withReporter(g, async () => {
     const a = activeMachine(process.env);
-    if (g.json) return printJson(a);
+    const { activeCluster } = await import("../../core/cluster/active-cluster.js");
+    const cluster = activeCluster(process.env)?.cluster;
+    if (g.json) return printJson(cluster ? { ...a, cluster } : a);
     if (!a.name) throw new UserError(a.source === "DOCKER_HOST" ? `No machine is active: DOCKER_HOST (${process.env.DOCKER_HOST}) points Docker elsewhere.` : "No machine is active.", 'Make one active with `eval "$(fdock env NAME)"` or `fdock use NAME`.');
     out(`${a.name}\n`);
+    if (cluster) process.stderr.write(`(the manager of cluster ${cluster}: a bare --remote means the cluster)\n`);
   });
 }

@@ -27,6 +27,7 @@ async function runEnv(g: GlobalOptions, name: string | undefined, opts: Options)
     }
     if (!name) throw new UserError("Which machine? `fdock env NAME`.", "`fdock machine ls` lists them; `fdock env -u` points the shell back at the local engine.");
     const { machineOrClusterManager } = await import("../../core/cluster/target.js");
-    out(envScript((await machineOrClusterManager(name, process.env)).machine, shell, process.env));
+    const target = await machineOrClusterManager(name, process.env);
+    out(envScript(target.machine, shell, process.env, target.cluster));
   });
 }

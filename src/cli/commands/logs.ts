@@ -11,11 +11,11 @@ export function registerLogs(program: Command): void {
   program
     .command("logs")
     .description("show the app's logs")
-    .argument("[service...]", "gunicorn, nginx (default: both)")
+    .argument("[service...]", "gunicorn, nginx (default: both; on a cluster, every service of the stack)")
     .option("-f, --follow", "keep printing new lines", false)
     .addOption(new Option("-n, --tail <lines>", "only the last N lines of each").argParser(positiveNumber))
     .addOption(remoteOption())
-    .addHelpText("after", "\nExample:\n  fdock logs -f gunicorn")
+    .addHelpText("after", "\nExamples:\n  fdock logs -f gunicorn\n  fdock logs --remote c1 --tail 20   # each line names its task and machine")
     .action(action(runLogs));
 }
 

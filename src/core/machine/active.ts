@@ -60,15 +60,17 @@ const OVERRIDES = ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCK
  * fdock's own engine client (dockerode ignores contexts), and the unset of a DOCKER_HOST that
  * would silently win over both.
  */
-export function envScript(name: string, shell: Shell, env: NodeJS.ProcessEnv): string {
+export function envScript(name: string, shell: Shell, env: NodeJS.ProcessEnv, cluster?: string): string {
   new MachineStore(env).load(name);
   const s = syntax[shell];
   const lines = [
     ...OVERRIDES.filter((k) => env[k] !== undefined).map(s.unset),
     s.set("DOCKER_CONTEXT", contextName(name)),
     s.set("FDOCK_MACHINE_NAME", name),
-    `${s.comment} Run this command to point this shell's docker, compose and fdock at machine ${name}:`,
-    `${s.comment} ${s.evalHint(`fdock env ${name}${shell === "bash" ? "" : ` --shell ${shell}`}`)}`,
+    // A bare --remote then means the cluster (src/core/cluster/active-cluster.ts), not its manager alone.
+    ...(cluster ? [s.set("FDOCK_CLUSTER_NAME", cluster)] : env.FDOCK_CLUSTER_NAME !== undefined ? [s.unset("FDOCK_CLUSTER_NAME")] : []),
+    `${s.comment} Run this command to point this shell's docker, compose and fdock at ${cluster ? `cluster ${cluster} (its manager, machine ${name})` : `machine ${name}`}:`,
+    `${s.comment} ${s.evalHint(`fdock env ${cluster ?? name}${shell === "bash" ? "" : ` --shell ${shell}`}`)}`,
   ];
   return lines.join("\n") + "\n";
 }
@@ -78,6 +80,7 @@ export function unsetScript(shell: Shell): string {
   return [
     s.unset("DOCKER_CONTEXT"),
     s.unset("FDOCK_MACHINE_NAME"),
+    s.unset("FDOCK_CLUSTER_NAME"),
     `${s.comment} Run this command to point this shell back at the local Docker (or the context of \`docker context use\`):`,
     `${s.comment} ${s.evalHint(`fdock env -u${shell === "bash" ? "" : ` --shell ${shell}`}`)}`,
   ].join("\n") + "\n";

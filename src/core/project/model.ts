@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registryRepository } from "./registry-name.js";
 import { imageReference, projectPath, serverName, urlPrefix } from "./value-schemas.js";
 
 /**
@@ -141,6 +142,8 @@ export const projectSchema = z.strictObject({
     .default({}),
   /** Processes beside the web one (a worker), each a command run from the app's image. */
   processes: z.record(processName, z.string().trim().min(1, "must be a command (it is empty)")).default({}),
+  /** On a cluster: push the images here (REGISTRY-gunicorn, REGISTRY-nginx) and let the nodes pull, instead of copying them. */
+  registry: registryRepository.nullable().default(null),
 });
 
 export type ProjectConfig = z.infer<typeof projectSchema>;

@@ -16,6 +16,14 @@ export type RemoteChoice = string | boolean | undefined;
 /** The machine's engine for `--remote`, null for the local engine; a UserError where neither fits. */
 export async function engineTarget(remote: RemoteChoice, env: NodeJS.ProcessEnv): Promise<RemoteEngine | null> {
   if (remote !== undefined && remote !== false) {
+    const { clusterNamed } = await import("../cluster/deploy/cluster-target.js");
+    const cluster = clusterNamed(remote, env);
+    if (cluster) {
+      throw new UserError(
+        `${typeof remote === "string" ? "" : "The active target, "}${cluster} is a cluster, and this command works on one engine only (yet).`,
+        `On a cluster, \`fdock up\`, \`ps\`, \`logs\`, \`releases\`, \`rollback\` and \`down\` work (--remote ${cluster}); for this one, name a machine: --remote MACHINE (\`fdock cluster inspect ${cluster}\` lists them).`,
+      );
+    }
     const { resolveRemote } = await import("../machine/active.js");
     const { remoteEngine } = await import("../machine/remote.js");
     return remoteEngine(resolveRemote(typeof remote === "string" ? remote : undefined, env), env);

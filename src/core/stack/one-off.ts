@@ -116,6 +116,12 @@ async function networksOf(docker: Docker, project: string): Promise<string[]> {
  * `interrupted` fires on Ctrl-C (see above).
  */
 export async function runOneOff(req: RunRequest, interrupted?: AbortSignal): Promise<number> {
+  const { clusterNamed } = await import("../cluster/deploy/cluster-target.js");
+  const cluster = clusterNamed(req.remote, req.env);
+  if (cluster) {
+    const { runOnCluster } = await import("../cluster/deploy/cluster-run.js");
+    return runOnCluster({ dir: req.dir, cluster, env: req.env, command: req.command, write: (t) => process.stdout.write(t) }, interrupted);
+  }
   const target = await engineTarget(req.remote, req.env);
   const docker = target?.docker ?? (await connectEngine(req.env));
   const project = loadProject(req.dir, req.env);

@@ -20,7 +20,8 @@ import { COMPOSE_LABELS, FDOCK_LABEL_PREFIX, imageRepo } from "../render/layout.
  */
 export const KEEP_RELEASES = 5;
 const LABEL = `${FDOCK_LABEL_PREFIX}.release`;
-const L = {
+/** The labels of a release record (a cluster's records use the same ones, and their own for the image references). */
+export const RELEASE_LABELS = {
   project: `${LABEL}.project`,
   id: `${LABEL}.id`,
   time: `${LABEL}.time`,
@@ -29,6 +30,7 @@ const L = {
   nginx: `${LABEL}.nginx-image`,
   compose: `${LABEL}.compose`,
 };
+const L = RELEASE_LABELS;
 
 export interface Release {
   id: string;

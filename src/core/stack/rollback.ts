@@ -10,7 +10,7 @@ import { imageName } from "../render/compose.js";
 import { deployProduction } from "./blue-green.js";
 import { acquireDeployLock } from "./deploy-lock.js";
 import { edgeEntry } from "./edge-deploy.js";
-import { waitForHttp } from "./http-check.js";
+import { checkServing, servedUrl, type Entry } from "./serve-check.js";
 import { prepareStack, type Stack, type StackOptions } from "./prepare.js";
 import { listReleases, releaseCompose, tagLatest, type Release } from "./releases.js";
 
@@ -45,13 +45,10 @@ export async function rollback(opts: StackOptions, reporter: Reporter, id?: stri
       if (before) await tagLatest(stack.docker, stack.project, before).catch(() => undefined);
       throw e;
     }
-    const entry = stack.target.edge ? await edgeEntry(stack) : { scheme: "http", port: stack.target.publish.port || (await stack.compose.publishedPort("front", 80)) };
-    const host = opts.remoteHost ?? stack.target.publish.host ?? "127.0.0.1";
-    const names = stack.project.config.server.names;
-    await step(reporter, "serve", `Check ${stack.project.config.health.path} through ${stack.target.edge ? "the edge" : "nginx"}`, () =>
-      waitForHttp(`${entry.scheme}://${host}:${entry.port}${stack.project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000),
-    );
-    const url = stack.target.edge ? `${entry.scheme}://${names[0]}/` : `http://${host === "127.0.0.1" ? "localhost" : host}:${entry.port}/`;
+    const { scheme, port } = stack.target.edge ? await edgeEntry(stack) : { scheme: "http" as const, port: stack.target.publish.port || (await stack.compose.publishedPort("front", 80)) };
+    const entry: Entry = { scheme, host: opts.remoteHost ?? stack.target.publish.host ?? "127.0.0.1", port, edge: Boolean(stack.target.edge) };
+    await checkServing(reporter, stack.project.config, entry, opts.remoteHost);
+    const url = servedUrl(entry, stack.project.config);
     return { release: { ...target, current: true }, url, project: stack.project.config.name };
   } finally {
     await lock.release();
@@ -59,11 +56,11 @@ export async function rollback(opts: StackOptions, reporter: Reporter, id?: stri
 }
 
 /** The release asked for, or the one deployed before the current one. */
-export function chooseRelease(releases: Release[], id: string | undefined): Release {
+export function chooseRelease(releases: Release[], id: string | undefined, where = "this engine"): Release {
   const list = releases.map((r) => r.id).join(", ") || "none";
   if (id) {
     const found = releases.find((r) => r.id === id);
-    if (!found) throw new UserError(`No release ${id} on this engine.`, `\`fdock releases\` lists them (kept: ${list}).`);
+    if (!found) throw new UserError(`No release ${id} on ${where}.`, `\`fdock releases\` lists them (kept: ${list}).`);
     if (found.current) throw new UserError(`Release ${id} is the one serving already.`, "Nothing to do; `fdock releases` lists the others.");
     return found;
   }

@@ -1,9 +1,8 @@
 import type Docker from "dockerode";
-import { setTimeout as sleep } from "node:timers/promises";
 import { HealthCheckError, UserError } from "../errors.js";
 import { healthRule } from "../project/health.js";
 import { imageName } from "../render/compose.js";
-import { ComposeFailure, lastLines, stripAnsi } from "./compose-project.js";
+import { ComposeFailure, lastLines } from "./compose-project.js";
 import { isPortConflict, portTakenError, unreadableSource, workerTraceback } from "./failures.js";
 import { DeployInterrupted, stopIfAborted } from "./interrupted.js";
 import { hintForFailure, seenInFailure, UnhealthyApp, waitWatchingHealth } from "./health-watch.js";

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import type { Reporter } from "../events.js";
 import type { BackupResult } from "./backup.js";
 import type { RestoreResult } from "./backup-restore.js";
+import type { ClusterTask } from "../cluster/ops/tasks.js";
 import type { ComposeProject, PsEntry } from "./compose-project.js";
 import { deployOptions, engineTarget, type RemoteChoice } from "./engine-target.js";
 import type { Release } from "./releases.js";
@@ -40,8 +41,20 @@ export async function deploy(req: OnEngine & { production: boolean; port?: numbe
   return up(deployOptions(target, req), reporter, target?.docker, signal);
 }
 
+/** The cluster `--remote` names (or means, bare, after `fdock use CLUSTER`); undefined for an engine. */
+async function clusterOf(req: OnEngine): Promise<string | undefined> {
+  const { clusterNamed } = await import("../cluster/deploy/cluster-target.js");
+  return clusterNamed(req.remote, req.env);
+}
+
 /** `fdock rollback`: the production stack back to a release (default: the one before the current one). */
 export async function rollBackTo(release: string | undefined, req: OnEngine & { port?: number }, reporter: Reporter, signal: AbortSignal): Promise<RollbackResult> {
+  const cluster = await clusterOf(req);
+  if (cluster) {
+    if (req.port !== undefined) throw new UserError("--port does not apply to a rollback on a cluster: the release's stack file names nginx's port.", `Run \`fdock rollback --remote ${cluster}\` without --port.`);
+    const { rollbackCluster } = await import("../cluster/ops/cluster-rollback.js");
+    return rollbackCluster({ dir: req.dir, cluster, env: req.env }, reporter, release, signal);
+  }
   const target = await engineTarget(req.remote, req.env);
   const { rollback } = await import("./rollback.js");
   return rollback(deployOptions(target, { dir: req.dir, production: true, port: req.port }), reporter, release, target?.docker, signal);
@@ -49,6 +62,8 @@ export async function rollBackTo(release: string | undefined, req: OnEngine & { 
 
 /** `fdock releases`: newest first. */
 export async function releasesOn(req: OnEngine): Promise<Release[]> {
+  const cluster = await clusterOf(req);
+  if (cluster) return (await import("../cluster/ops/cluster-releases.js")).clusterReleases(req.dir, cluster, req.env);
   const target = await engineTarget(req.remote, req.env);
   const { releasesOf } = await import("./releases.js");
   return releasesOf(req.dir, target?.env ?? req.env, target?.docker);
@@ -59,6 +74,8 @@ export async function releasesOn(req: OnEngine): Promise<Release[]> {
  * confirm where someone can answer). False when nothing was removed.
  */
 export async function downOn(req: OnEngine & { volumes: boolean; yes: boolean; confirm?: (question: string) => Promise<boolean> }, reporter: Reporter): Promise<boolean> {
+  const cluster = await clusterOf(req);
+  if (cluster) return (await import("../cluster/ops/cluster-down.js")).downCluster({ ...req, cluster }, reporter);
   const target = await engineTarget(req.remote, req.env);
   const { downStack } = await import("./down.js");
   const where = target ? { env: target.env, dockerArgs: target.dockerArgs } : {};
@@ -80,8 +97,16 @@ export async function containersOn(req: OnEngine): Promise<PsEntry[]> {
   return (await composeOn(req)).ps().then((rows) => rows.filter((r) => !(r.service === "credentials" && r.state === "exited")));
 }
 
-/** `fdock logs`: the services' logs (default: gunicorn and nginx), written to onOutput as they come. */
+/** `fdock ps --remote CLUSTER`: the app's tasks on the cluster, each with its machine; undefined when --remote names no cluster. */
+export async function clusterTasksOn(req: OnEngine): Promise<ClusterTask[] | undefined> {
+  const cluster = await clusterOf(req);
+  return cluster ? (await import("../cluster/ops/tasks.js")).clusterTasks(req.dir, cluster, req.env) : undefined;
+}
+
+/** `fdock logs`: the services' logs (default: gunicorn and nginx; on a cluster, all of the stack's), written to onOutput as they come. */
 export async function logsOn(req: OnEngine & { services: string[]; follow: boolean; tail?: number }, onOutput: (text: string) => void): Promise<void> {
+  const cluster = await clusterOf(req);
+  if (cluster) return (await import("../cluster/ops/logs.js")).clusterLogs({ ...req, cluster }, onOutput);
   const compose = await composeOn(req, onOutput);
   await compose.logs(req.services.length ? req.services : ["gunicorn", "nginx"], { follow: req.follow, tail: req.tail });
 }

@@ -1,11 +1,9 @@
 import type Docker from "dockerode";
 import { PrecheckError, UserError } from "../errors.js";
 import { step, type Reporter } from "../events.js";
-import { healthRule } from "../project/health.js";
 import { memoryText, type WorkerPlan } from "../project/workers.js";
 import { ComposeFailure, lastLines } from "./compose-project.js";
-import { explainBuildFailure, explainServeFailure, portTakenError, unreadableSource } from "./failures.js";
-import { waitForHttp } from "./http-check.js";
+import { explainBuildFailure, portTakenError, unreadableSource } from "./failures.js";
 import { portIsFree, tcpAnswers } from "../tcp-port.js";
 import { runningContainers, startStack } from "./start.js";
 import { acquireDeployLock } from "./deploy-lock.js";
@@ -18,6 +16,7 @@ import { checkPostgresData } from "./postgres-data.js";
 import { servicesLine, startProcesses, startServices } from "./services.js";
 import { serviceKinds } from "../render/services.js";
 import { checkEdge, serveAtEdge } from "./edge-deploy.js";
+import { checkServing, servedUrl, type Entry } from "./serve-check.js";
 
 export interface UpResult {
   url: string;
@@ -106,16 +105,9 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   }
   await startProcesses(stack, reporter);
   const edge = target.edge ? await serveAtEdge(stack, reporter, opts.env ?? process.env) : undefined;
-  const scheme = edge?.https ? "https" : "http";
   const port = edge ? (edge.https ? edge.ports.https : edge.ports.http) : target.publish.port || (await compose.publishedPort(target.mode === "production" ? "front" : "nginx", 80));
-  const host = opts.remoteHost ?? target.publish.host ?? "127.0.0.1";
-  const names = project.config.server.names;
-  const rule = healthRule(project.config);
-  await step(reporter, "serve", `Check ${project.config.health.path} through ${edge ? "the edge" : "nginx"}`, () =>
-    waitForHttp(`${scheme}://${host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below).catch((e: unknown) => {
-      throw explainServeFailure(e, rule, opts.remoteHost);
-    }),
-  );
+  const entry: Entry = { scheme: edge?.https ? "https" : "http", host: opts.remoteHost ?? target.publish.host ?? "127.0.0.1", port, edge: Boolean(edge) };
+  await checkServing(reporter, project.config, entry, opts.remoteHost);
   let release: string | undefined;
   if (target.mode === "production") {
     // The deploy has succeeded: a failure to record it is reported, not thrown.
@@ -126,7 +118,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   }
   return {
     release,
-    url: edge ? `${scheme}://${names[0]}/` : `http://${host === "127.0.0.1" ? "localhost" : host}:${port}/`,
+    url: servedUrl(entry, project.config),
     port,
     mode: target.mode,
     project: project.config.name,

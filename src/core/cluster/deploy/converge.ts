@@ -37,7 +37,8 @@ export function rolloutOf(service: ServiceInfo, tasks: TaskInfo[], deployedImage
   const others = tasks.filter((t) => t.DesiredState === "running" && !sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
   const updating = status?.State === "updating";
   // Twice as many failures as wanted tasks, and one more: an update would have been rolled back by now.
-  const failed = tasks.filter((t) => t.Status.State === "failed" && sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
+  // Rejected tasks count too: a node that cannot get the image (a failed pull) rejects each one.
+  const failed = tasks.filter((t) => ["failed", "rejected"].includes(t.Status.State) && sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
   if (running < wanted && failed > 2 * wanted) return { state: "failing", running, wanted };
   return running >= wanted && others === 0 && !updating ? { state: "converged", running } : { state: "rolling", running, wanted };
 }

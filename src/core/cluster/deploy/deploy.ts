@@ -1,6 +1,7 @@
 /**
  * `fdock up --remote CLUSTER`: the app as a Swarm stack on a cluster. Rendered for the cluster,
- * built once on its first answering manager, the images copied to every other node, the release
+ * built once on its first answering manager, the images copied to every other node (or pushed to
+ * the user's registry, fdock.yaml `registry:`, for the nodes to pull), the release
  * command run once, then `docker stack deploy` on the manager and a watch of the rollout until
  * every task runs the new version (healthy) or Swarm rolled the update back.
  */
@@ -12,9 +13,10 @@ import { loadProject } from "../../project/config-file.js";
 import { healthRule } from "../../project/health.js";
 import { planWorkersFor } from "../../project/workers.js";
 import { engineFacts } from "../../engine/engine.js";
-import { remoteEngine, type RemoteEngine } from "../../machine/remote.js";
+import type { RemoteEngine } from "../../machine/remote.js";
 import { renderBundle } from "../../render/bundle.js";
-import { renderSwarmStack, swarmTarget } from "../../render/swarm-compose.js";
+import { serviceKinds } from "../../render/services.js";
+import { renderSwarmStack, swarmTarget, type SwarmPlan } from "../../render/swarm-compose.js";
 import { bundleDir, writeBundle } from "../../stack/bundle-files.js";
 import { ComposeFailure, lastLines, runCompose } from "../../stack/compose-project.js";
 import { acquireDeployLock } from "../../stack/deploy-lock.js";
@@ -22,11 +24,16 @@ import { explainBuildFailure, explainServeFailure } from "../../stack/failures.j
 import { waitForHttp } from "../../stack/http-check.js";
 import { stopIfAborted } from "../../stack/interrupted.js";
 import type { UpResult } from "../../stack/up.js";
-import { firstManager } from "../manager.js";
 import { ClusterStore } from "../store.js";
-import { withTimeout } from "../swarm-node.js";
+import { recordClusterRelease } from "../ops/cluster-releases.js";
+import { closeEngine, reachManager, reachMembers } from "../ops/reach-cluster.js";
 import { watchRollout } from "./converge.js";
-import { distributeImages, tagByContent } from "./images.js";
+import { deployBackingServices } from "./backing-services.js";
+import { placeServices } from "./data-node.js";
+import { checkClusterEngines } from "./engines.js";
+import { copyLine, distributeImages, tagByContent } from "./images.js";
+import { currentProcessImage, releaseJob, updateProcesses } from "./processes.js";
+import { pullFailure, pushStep } from "./registry-push.js";
 import { checkClusterSupport } from "./support.js";
 import { SWARM_FILE, swarmArgv } from "./swarm-argv.js";
 
@@ -53,14 +60,19 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
   checkClusterSupport(project.config, cluster.name);
   const members = [...cluster.managers, ...cluster.workers];
 
-  const { manager, nodes } = await step(reporter, "nodes", `Reach the ${members.length} nodes of cluster ${cluster.name}`, async () => {
-    const first = await firstManager(cluster, env);
-    first.close();
-    const engines = await Promise.all(members.map((m) => remoteEngine(m, env)));
-    const down = (await Promise.all(engines.map((e) => withTimeout(e.docker.ping(), 20_000).then(() => null, (err: Error) => `${e.name} (${err.message})`)))).filter(Boolean);
-    if (down.length) throw new UserError(`Cluster ${cluster.name}: machine ${down.join(", ")} does not answer.`, "Every node gets the new images before the stack changes: bring it back (`fdock machine status NAME`), or take it out with `fdock cluster remove-node`.");
-    return { manager: engines.find((e) => e.name === first.machine)!, nodes: engines };
+  const { manager, nodes, capabilities } = await step(reporter, "nodes", `Reach the ${members.length} nodes of cluster ${cluster.name}`, async () => {
+    const reached = await reachManager(cluster.name, env);
+    const { nodes, down } = await reachMembers(reached, env);
+    if (down.length) {
+      nodes.forEach(closeEngine);
+      throw new UserError(`Cluster ${cluster.name}: machine ${down.join(", ")} does not answer.`, "Every node gets the new images before the stack changes: bring it back (`fdock machine status NAME`), or take it out with `fdock cluster remove-node`.");
+    }
+    const versions = await Promise.all(nodes.map(async (e) => ({ machine: e.name, ...(await e.docker.version().then((v) => ({ version: v.Version, apiVersion: v.ApiVersion }))) })));
+    return { manager: reached.manager, nodes, capabilities: checkClusterEngines(cluster.name, versions) };
   });
+  const kinds = serviceKinds(project);
+  // Where the services and their data live, checked before anything is built or changed.
+  const dataMachine = kinds.length ? await step(reporter, "data-node", `Find the node that holds ${kinds.join(" and ")}'s data`, () => placeServices(manager, cluster, project.config.name, kinds)) : undefined;
   const where = { kind: "machine" as const, name: manager.name, host: manager.host };
   const engine = await engineFacts(manager.docker, env, where);
   const plan = planWorkersFor(project, engine.cpus, engine.memoryBytes);
@@ -83,39 +95,50 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
         throw explainBuildFailure(e, project);
       }
     });
-    const images = await tagByContent(manager.docker, name);
+    let images = await tagByContent(manager.docker, name);
     stopIfAborted(signal);
-    const others = nodes.filter((n) => n !== manager);
-    const copies = await step(reporter, "images", `Copy the images to ${others.length} other node${others.length === 1 ? "" : "s"}`, () => distributeImages(manager.docker, others, [images.gunicorn, images.nginx]));
-    for (const c of copies) {
-      reporter.emit({ kind: "info", message: c.copied.length ? `${c.machine}: copied ${c.copied.join(", ")} (${(c.bytes / 1e6).toFixed(1)} MB)` : `${c.machine}: has the images already` });
+    // With the user's registry: pushed there from the manager, pulled by the nodes (registry-push.ts); else copied to each node.
+    const registry = project.config.registry;
+    if (registry) images = await pushStep(reporter, manager, registry, images, req.onOutput);
+    else {
+      const others = nodes.filter((n) => n !== manager);
+      const copies = await step(reporter, "images", `Copy the images to ${others.length} other node${others.length === 1 ? "" : "s"}`, () => distributeImages(manager.docker, others, [images.gunicorn, images.nginx]));
+      for (const c of copies) reporter.emit({ kind: "info", message: copyLine(c) });
     }
     stopIfAborted(signal);
 
+    // Processes keep their running image until the new web version is healthy (updateProcesses, after).
+    const swarmPlan: SwarmPlan = { replicas, port, images: { gunicorn: images.gunicorn.ref, nginx: images.nginx.ref }, engine: capabilities };
+    if (kinds.length || Object.keys(project.config.processes).length) {
+      swarmPlan.services = { dataMachine, processImage: (await currentProcessImage(manager.docker, project)) ?? images.gunicorn.ref };
+    }
+    if (kinds.length) {
+      await step(reporter, "services", `Deploy ${kinds.join(" and ")} on ${dataMachine}, wait until healthy`, () =>
+        deployBackingServices(manager, project, renderSwarmStack(project, plan, swarmPlan, "services"), req.onOutput),
+      );
+      stopIfAborted(signal);
+    }
     if (project.config.release) {
       const release = project.config.release;
-      await step(reporter, "release", `Release on ${manager.name}: ${release}`, async () => {
-        try {
-          await run("run release", swarmArgv.release(manager, images.gunicorn.ref, release, { FDOCK_APP: project.config.app }, project.config.env_file ? `../${project.config.env_file}` : undefined));
-        } catch (e) {
-          if (!(e instanceof ComposeFailure)) throw e;
-          throw new UserError(`The release command failed: ${release}`, "Its output is above. Nothing was replaced: the running version (if any) still serves.", lastLines(e.output, 40));
-        }
-      });
+      await step(reporter, "release", `Release, once, as a one-off task on cluster ${cluster.name}: ${release}`, () => releaseJob(manager, project, images.gunicorn.ref, req.onOutput));
       stopIfAborted(signal);
     }
 
-    writeStack(project.dir, renderSwarmStack(project, plan, { replicas, port, images: { gunicorn: images.gunicorn.ref, nginx: images.nginx.ref } }));
+    writeStack(project.dir, renderSwarmStack(project, plan, swarmPlan));
     await step(reporter, "deploy", `docker stack deploy ${name} on ${manager.name}`, () =>
-      run("stack deploy", swarmArgv.deploy(manager, name)).catch((e: unknown) => {
+      run("stack deploy", swarmArgv.deploy(manager, name, { withRegistryAuth: Boolean(registry) })).catch((e: unknown) => {
         if (!(e instanceof ComposeFailure)) throw e;
         throw new UserError(`docker stack deploy failed on ${manager.name}: ${lastLines(e.output, 3)}`, "Its output is above; the running version (if any) still serves.", lastLines(e.output, 20));
       }),
     );
     const timeoutMs = Math.max(300, replicas * 60) * 1000;
+    const services = { [`${name}_gunicorn`]: images.gunicorn.ref, [`${name}_nginx`]: images.nginx.ref };
     const outcome = await step(reporter, "rollout", `Roll out: ${replicas} gunicorn tasks started beside the old ones, each healthy before an old one stops`, () =>
-      watchRollout(manager.docker, { [`${name}_gunicorn`]: images.gunicorn.ref, [`${name}_nginx`]: images.nginx.ref }, timeoutMs),
+      watchRollout(manager.docker, services, timeoutMs),
     );
+    // A node that could not pull from the registry is not the app's failure: say which, and why.
+    const unpulled = registry && (outcome.rolledBack.length || outcome.stuck.length) ? await pullFailure(manager.docker, Object.keys(services), registry) : undefined;
+    if (unpulled) throw unpulled;
     if (outcome.rolledBack.length) {
       throw new HealthCheckError(
         `The new version did not get healthy on cluster ${cluster.name}: Swarm rolled ${outcome.rolledBack.map((r) => r.service).join(" and ")} back, and the old version still serves.`,
@@ -136,6 +159,8 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
         throw explainServeFailure(e, rule, manager.host);
       }),
     );
+    await updateProcesses(manager, project, plan, swarmPlan, images.gunicorn.ref, reporter, req.onOutput);
+    const release = await recordClusterRelease({ manager, nodes, project, images }, reporter);
     return {
       url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`,
       port,
@@ -143,12 +168,12 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
       project: name,
       engineCpus: engine.cpus,
       workers: plan,
-      release: images.gunicorn.ref.split(":").pop(),
+      release,
       cluster: { name: cluster.name, manager: manager.name, nodes: nodes.map((n: RemoteEngine) => n.name), replicas, images: [images.gunicorn.ref, images.nginx.ref] },
     };
   } finally {
     await lock.release();
-    for (const n of nodes) (n.docker.modem as unknown as { agent?: { close?: () => void } }).agent?.close?.();
+    nodes.forEach(closeEngine);
   }
 }
 

@@ -4,16 +4,10 @@ import type { ProjectConfig } from "../../project/model.js";
 
 /** Refuses fdock.yaml settings a cluster deploy cannot honour yet, naming the key. */
 export function checkClusterSupport(config: ProjectConfig, cluster: string): void {
-  const services = Object.keys(config.services).filter((k) => config.services[k as keyof typeof config.services]);
-  if (services.length) {
-    throw new UserError(
-      `fdock cannot deploy an app with services (${services.join(", ")}) to a cluster yet.`,
-      `Deploy it to one machine (\`fdock up --remote MACHINE\`), or remove services: from fdock.yaml to deploy to cluster ${cluster}.`,
-    );
-  }
-  const processes = Object.keys(config.processes);
-  if (processes.length) {
-    throw new UserError(`fdock cannot deploy an app with processes (${processes.join(", ")}) to a cluster yet.`, "Deploy it to one machine (`fdock up --remote MACHINE`).");
+  // Swarm names (secrets, one-off jobs) are at most 64 characters: the app's name, then fdock's part.
+  const longest = config.name.length + "_postgres-password".length;
+  if (longest > 63) {
+    throw new UserError(`name in fdock.yaml ("${config.name}") is too long for a cluster: at most ${63 - "_postgres-password".length} characters (Swarm's names for the app's secrets and tasks start with it).`, `Give the app a shorter name: in fdock.yaml, and deploy to cluster ${cluster} again.`);
   }
   if (config.tls) {
     throw new UserError("fdock cannot serve HTTPS (tls in fdock.yaml) on a cluster yet: the edge runs on one engine.", "Deploy it to one machine (`fdock up --remote MACHINE`), or remove tls: to serve HTTP on the cluster.");
