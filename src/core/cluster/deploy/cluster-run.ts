@@ -34,7 +34,7 @@ export async function runOnCluster(req: ClusterRunRequest, interrupted?: AbortSi
     if (!image) {
       throw new UserError(`${app} is not deployed on cluster ${cluster.name}, so there is nothing to run \`${req.command.join(" ")}\` in.`, `Run \`fdock up --remote ${cluster.name}\` first, then this command again.`);
     }
-    const r = await runJob(manager, appJob(project, "run", image, [...req.command]), { timeoutMs: Number.POSITIVE_INFINITY, stop: interrupted });
+    const r = await runJob(manager, appJob(project, "run", image, [...req.command]), { timeoutMs: Number.POSITIVE_INFINITY, stop: interrupted, registry: project.config.registry ?? undefined });
     if (r.output) req.write(r.output.endsWith("\n") ? r.output : `${r.output}\n`);
     if (r.error) throw new UserError(`\`${req.command.join(" ")}\` could not run on cluster ${cluster.name}: ${r.error}`, `\`fdock ps --remote ${cluster.name}\` shows the app's tasks; deploy again if it is not running.`);
     return r.exitCode;

@@ -12,6 +12,7 @@ import { runArgv } from "../../exec.js";
 import type { Project } from "../../project/model.js";
 import { appCredentialFiles, credentialPath, secretName } from "../../render/swarm-services.js";
 import { STACK_LABEL } from "../ops/reach-cluster.js";
+import { pullFailure } from "./registry-push.js";
 import { swarmArgv, type ManagerTarget, type SwarmJob } from "./swarm-argv.js";
 
 /** The manager a job runs through: its docker CLI context and API. */
@@ -53,7 +54,7 @@ export async function ensureStackNetwork(docker: Docker, app: string): Promise<v
 }
 
 /** A job for the app: its image, the command through `sh -c` or as argv, its environment and credentials. */
-export function appJob(project: Project, what: "release" | "run", image: string, command: string[]): SwarmJob {
+export function appJob(project: Project, what: "release" | "run", image: string, command: string[], constraints?: string[]): SwarmJob {
   const app = project.config.name;
   return {
     app,
@@ -65,11 +66,16 @@ export function appJob(project: Project, what: "release" | "run", image: string,
     envFile: project.config.env_file ? join(project.dir, project.config.env_file) : undefined,
     secrets: appCredentialFiles(project).map((f) => ({ source: secretName(app, f), target: credentialPath(f) })),
     withRegistryAuth: Boolean(project.config.registry),
+    constraints,
   };
 }
 
-/** Runs the job to its end (at most timeoutMs; `stop` ends it early) and removes it. */
-export async function runJob(manager: JobManager, job: SwarmJob, opts: { timeoutMs: number; stop?: AbortSignal }): Promise<JobResult> {
+/**
+ * Runs the job to its end (at most timeoutMs; `stop` ends it early) and removes it. With the
+ * user's `registry`, a task that never ran because its node could not pull the image is the
+ * registry's UserError naming that machine (as for the web tasks), not Swarm's "No such image".
+ */
+export async function runJob(manager: JobManager, job: SwarmJob, opts: { timeoutMs: number; stop?: AbortSignal; registry?: string }): Promise<JobResult> {
   const created = await runArgv(swarmArgv.job(manager, job), { env: manager.env });
   if (created.exitCode !== 0) {
     throw new UserError(`Could not start a one-off task on ${manager.name}: ${(created.stderr || created.stdout).trim()}`, "Check that the stack was deployed (`fdock up --remote CLUSTER`) and the env file exists; then run the command again.");
@@ -97,6 +103,8 @@ export async function runJob(manager: JobManager, job: SwarmJob, opts: { timeout
     const complete = task?.Status.State === "complete";
     const exitCode = complete ? 0 : code || 1;
     const error = task && !complete && !code ? (task.Status.Err ?? task.Status.State) : undefined;
+    const unpulled = error && opts.registry ? await pullFailure(manager.docker, [job.name], opts.registry) : undefined;
+    if (unpulled) throw unpulled;
     return { exitCode: opts.stop?.aborted ? 130 : exitCode, output, error };
   } finally {
     await manager.docker.getService(job.name).remove().catch(() => undefined);
