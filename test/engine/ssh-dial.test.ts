@@ -38,11 +38,14 @@ describe("dockerode over SSH", () => {
     expect(warnings.map((w) => w.message)).toEqual([]);
   });
 
-  it("shares one SSH connection between many API calls, one channel each", async () => {
+  it("shares one SSH connection between many API calls, and one channel between calls made one after another", async () => {
     const before = ssh.connections();
     const docker = new Docker(sshEngineOptions(config()));
     for (let i = 0; i < 12; i++) await docker.ping();
+    // HTTP keep-alive: the host runs `docker system dial-stdio` once for the twelve.
+    expect(agentOf(docker).channelsOpened).toBe(1);
     await Promise.all(Array.from({ length: CHANNELS_PER_CONNECTION }, () => docker.version()));
+    expect(agentOf(docker).channelsOpened).toBe(CHANNELS_PER_CONNECTION);
     expect(ssh.connections() - before).toBe(1);
     expect(agentOf(docker).connectionsOpened).toBe(1);
     agentOf(docker).close();

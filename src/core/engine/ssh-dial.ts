@@ -6,7 +6,7 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 
 /** Channels one SSH connection carries at once: below OpenSSH's default MaxSessions (10). */
 export const CHANNELS_PER_CONNECTION = 8;
-/** An SSH connection with no channel open is closed after this long. */
+/** An SSH connection with no channel in use (none open, or all kept for later requests) is closed after this long. */
 const IDLE_CLOSE_MS = 10_000;
 
 /** One SSH connection and the channels it carries. */
@@ -17,6 +17,8 @@ interface Connection {
   channels: Set<ClientChannel>;
   /** Channels being opened or open (a request counts from the moment it picks this connection). */
   inUse: number;
+  /** Of those, the ones carrying a request now (not kept idle by the agent between requests). */
+  busy: number;
   /** How many channels it may carry: lowered when the server refuses one (its MaxSessions). */
   capacity: number;
   closed: boolean;
@@ -26,19 +28,23 @@ interface Connection {
 /**
  * An HTTP agent whose every connection is `docker system dial-stdio` run on the host over SSH:
  * the Docker CLI's own way to reach an engine at ssh://. Each HTTP connection is one SSH channel,
- * closed with it; the channels share SSH connections (up to CHANNELS_PER_CONNECTION each), so a
- * deploy's hundreds of API calls cost a handshake or two, not one each. An idle connection never
- * keeps the process alive (its socket is unref'd, and it has no SSH keepalive timer: TCP
- * keepalive watches it instead) and is closed after IDLE_CLOSE_MS.
+ * kept open between requests (HTTP keep-alive: the engine's server keeps the connection, and the
+ * host does not start a `docker` process for every API call); the channels share SSH connections
+ * (up to CHANNELS_PER_CONNECTION each), so a deploy's hundreds of API calls cost a handshake or
+ * two and a few channels. A connection with no request under way never keeps the process alive
+ * (its socket is unref'd, and it has no SSH keepalive timer: TCP keepalive watches it instead)
+ * and is closed, with its idle channels, after IDLE_CLOSE_MS.
  */
 export class SshDialAgent extends Agent {
   private readonly ssh: ConnectConfig;
   private readonly pool: Connection[] = [];
   /** SSH connections opened so far. */
   connectionsOpened = 0;
+  /** SSH channels (`docker system dial-stdio` on the host) opened so far. */
+  channelsOpened = 0;
 
   constructor(ssh: ConnectConfig) {
-    super({ keepAlive: false });
+    super({ keepAlive: true });
     this.ssh = ssh;
   }
 
@@ -71,11 +77,39 @@ export class SshDialAgent extends Agent {
       throw e;
     }
     conn.channels.add(channel);
+    this.channelsOpened++;
+    // What Node's agent calls on a socket it keeps between requests: unref() when it becomes
+    // free, ref() when a request takes it again; TCP options mean nothing on a channel.
+    let idle = false;
+    const socketLike = channel as unknown as Duplex & Record<string, unknown>;
+    Object.assign(socketLike, {
+      timeout: 0,
+      setKeepAlive: () => socketLike,
+      setNoDelay: () => socketLike,
+      setTimeout: () => socketLike,
+      unref: () => {
+        if (!idle && !conn.closed) {
+          idle = true;
+          conn.busy--;
+          this.settle(conn);
+        }
+        return socketLike;
+      },
+      ref: () => {
+        if (idle) {
+          idle = false;
+          conn.busy++;
+          clearTimeout(conn.idleTimer);
+          conn.socket.ref();
+        }
+        return socketLike;
+      },
+    });
     channel.once("close", () => {
       conn.channels.delete(channel);
-      this.release(conn);
+      this.release(conn, idle);
     });
-    return channel as unknown as Duplex;
+    return socketLike;
   }
 
   private connect(): Connection {
@@ -83,7 +117,7 @@ export class SshDialAgent extends Agent {
     const socket = connectTcp({ host: config.host ?? "localhost", port: config.port ?? 22 });
     socket.setKeepAlive(true, 15_000);
     const client = new Client();
-    const conn: Connection = { client, socket, ready: Promise.resolve(), channels: new Set(), inUse: 0, capacity: CHANNELS_PER_CONNECTION, closed: false };
+    const conn: Connection = { client, socket, ready: Promise.resolve(), channels: new Set(), inUse: 0, busy: 0, capacity: CHANNELS_PER_CONNECTION, closed: false };
     conn.ready = new Promise<void>((resolve, reject) => {
       client.once("ready", () => resolve());
       client.on("error", (err) => {
@@ -103,13 +137,22 @@ export class SshDialAgent extends Agent {
 
   private take(conn: Connection): void {
     conn.inUse++;
+    conn.busy++;
     clearTimeout(conn.idleTimer);
     conn.socket.ref();
   }
 
-  private release(conn: Connection): void {
+  /** A channel closed (or could not be opened); `wasIdle` when the agent was keeping it free. */
+  private release(conn: Connection, wasIdle = false): void {
     conn.inUse--;
-    if (conn.inUse > 0 || conn.closed) return;
+    if (!wasIdle) conn.busy--;
+    this.settle(conn);
+  }
+
+  /** With no request under way, the connection stops holding the process and closes after IDLE_CLOSE_MS. */
+  private settle(conn: Connection): void {
+    if (conn.busy > 0 || conn.closed) return;
+    clearTimeout(conn.idleTimer);
     conn.socket.unref();
     conn.idleTimer = setTimeout(() => this.drop(conn), IDLE_CLOSE_MS).unref();
   }
