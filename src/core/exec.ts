@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { constants } from "node:os";
+import type { Readable, Writable } from "node:stream";
 
 /** One external command as an argv array: built by pure functions, run by runArgv. */
 export interface Argv {
@@ -82,4 +83,33 @@ export function streamArgv(argv: Argv, opts: StreamOptions = {}): Promise<RunRes
     // close, not exit: every chunk of output has arrived by then.
     child.on("close", (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0), ...kept }));
   });
+}
+
+/** A program started with its stdin and stdout as byte streams (an image archive from one engine to another). */
+export interface PipedProgram {
+  stdin: Writable;
+  stdout: Readable;
+  /** Its exit code and the last 64 kB of its stderr, once it ended; rejects when it cannot be started. */
+  ended: Promise<{ exitCode: number; stderr: string }>;
+  kill(): void;
+}
+
+/**
+ * Starts argv without a shell, stdin and stdout piped for the caller to stream. A stdin the
+ * program stopped reading (it ended early) drops what is written to it instead of throwing: its
+ * exit code and stderr say why.
+ */
+export function pipeArgv(argv: Argv, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): PipedProgram {
+  const child = spawn(argv.file, [...argv.args], { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.on("error", () => undefined);
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text: string) => {
+    stderr = (stderr + text).slice(-65_536);
+  });
+  const ended = new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0), stderr }));
+  });
+  return { stdin: child.stdin, stdout: child.stdout, ended, kill: () => child.kill() };
 }

@@ -18,6 +18,9 @@ const PYTHON = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
 const repo = `fdock-test-layers-${process.pid}-gunicorn`;
 const DEPS = 20_000_000;
 const local = new Docker();
+/** The manager (this engine) and a node as fdock reaches them: the API, and the docker CLI's arguments. */
+const manager = { docker: local, dockerArgs: [] as string[], env: process.env };
+const asNode = (name: string, engine: SecondEngine) => ({ name, docker: engine.docker, dockerArgs: ["-H", engine.host], env: process.env });
 const ctx = mkdtempSync(join(tmpdir(), "fdock-layers-"));
 
 /** An image like fdock's gunicorn image: the base, a dependency layer, then the code. */
@@ -56,7 +59,7 @@ describe("images sent to a node: only the layers it lacks", () => {
   });
 
   it("sends the whole image to a node that has none of it, which then has it under the manager's ID", async () => {
-    const [copy] = await distributeImages(local, [{ name: "n1", docker: node.docker }], [v1]);
+    const [copy] = await distributeImages(manager, [asNode("n1", node)], [v1]);
     expect(copy).toMatchObject({ machine: "n1", copied: [v1.ref] });
     expect(copy!.images[0]).toMatchObject({ layers: v1.layers.length, sentLayers: v1.layers.length, alreadyBytes: 0 });
     expect(copy!.images[0]!.note).toBeUndefined();
@@ -64,13 +67,13 @@ describe("images sent to a node: only the layers it lacks", () => {
     expect(firstBytes).toBeGreaterThan(DEPS);
     expect(((await node.docker.getImage(v1.ref).inspect()) as { Id: string }).Id).toBe(v1.id);
     // Already there: nothing is sent again.
-    const [again] = await distributeImages(local, [{ name: "n1", docker: node.docker }], [v1]);
+    const [again] = await distributeImages(manager, [asNode("n1", node)], [v1]);
     expect(again).toMatchObject({ copied: [], bytes: 0 });
   });
 
   it("after a code-only change, sends only the new code layer; the node loads it as the manager's image and runs it", async () => {
     expect(v2.layers.slice(0, -1)).toEqual(v1.layers.slice(0, -1));
-    const [copy] = await distributeImages(local, [{ name: "n1", docker: node.docker }], [v2]);
+    const [copy] = await distributeImages(manager, [asNode("n1", node)], [v2]);
     const sent = copy!.images[0]!;
     expect(sent).toMatchObject({ ref: v2.ref, layers: v2.layers.length, sentLayers: 1 });
     expect(sent.note).toBeUndefined();
@@ -87,7 +90,7 @@ describe("images sent to a node: only the layers it lacks", () => {
     // The fault: the node loses the layers between fdock's look and the load (an image removed meanwhile).
     await runArgv({ file: "docker", args: ["-H", node.host, "image", "rm", "-f", v1.ref, v2.ref] });
     const seemed = async () => v2.layers.length - 1;
-    const [copy] = await distributeImages(local, [{ name: "n1", docker: node.docker }], [v2], { layersOnNode: seemed });
+    const [copy] = await distributeImages(manager, [asNode("n1", node)], [v2], { layersOnNode: seemed });
     const sent = copy!.images[0]!;
     expect(sent.note).toMatch(/refused the archive without the layers it seemed to have \(.*no such file or directory.*\): the whole image was sent/);
     expect(sent).toMatchObject({ sentLayers: v2.layers.length, alreadyBytes: 0 });
@@ -97,14 +100,14 @@ describe("images sent to a node: only the layers it lacks", () => {
 
   it("sends whole images to a node whose engine keeps images in containerd's store, and says so", async () => {
     await using other = await startSecondEngine({ containerdStore: true });
-    const first = await distributeImages(local, [{ name: "n2", docker: other.docker }], [v1]);
+    const first = await distributeImages(manager, [asNode("n2", other)], [v1]);
     expect(first[0]!.images[0]!.note).toBe("n2's engine uses the containerd image store");
-    const [copy] = await distributeImages(local, [{ name: "n2", docker: other.docker }], [v2]);
+    const [copy] = await distributeImages(manager, [asNode("n2", other)], [v2]);
     expect(copy!.images[0]).toMatchObject({ sentLayers: v2.layers.length, alreadyBytes: 0, note: "n2's engine uses the containerd image store" });
     expect(copy!.bytes).toBeGreaterThan(DEPS);
     expect(await runOn(other, v2.ref)).toBe("version 2");
     // Its store names the image by a manifest digest: the same layers under the content tag count as having it.
-    const [again] = await distributeImages(local, [{ name: "n2", docker: other.docker }], [v2]);
+    const [again] = await distributeImages(manager, [asNode("n2", other)], [v2]);
     expect(again).toMatchObject({ copied: [], bytes: 0 });
   });
 });

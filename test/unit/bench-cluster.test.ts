@@ -28,7 +28,7 @@ const SINGLE_PROGRESS = [
   "✖ Record the release (0.1 s)",
 ].join("\n");
 
-const redeploy = (ms: number, copiedMB: number | null = null): Redeploy => ({ ms, phases: { build: 2500, copy: copiedMB ? 10_000 : 0, release: 2000, rest: ms - 4500 - (copiedMB ? 10_000 : 0) }, copiedMB });
+const redeploy = (ms: number, copiedMB: number | null = null): Redeploy => ({ ms, phases: { build: 2500, copy: copiedMB ? 10_000 : 0, release: 2000, overlap: 0, rest: ms - 4500 - (copiedMB ? 10_000 : 0) }, copiedMB });
 const asked = (n: number, failed = 0) => tally([...Array.from({ length: n - failed }, () => ({ status: 200, ms: 30 })), ...Array.from({ length: failed }, () => ({ status: 0, ms: 5100 }))]);
 const result = (clusterMs: number): ClusterResult => ({
   single: [redeploy(20_000)],
@@ -50,10 +50,13 @@ describe("the cluster bench's parsing of fdock's output", () => {
   });
 
   it("splits a deploy's time into build, image copy, release and the rest of the command", () => {
-    expect(phasesOf(CLUSTER_PROGRESS, 200_000)).toEqual({ build: 2500, copy: 150_000, release: 3600, rest: 43_900 });
-    expect(phasesOf(SINGLE_PROGRESS, 18_000)).toEqual({ build: 2500, copy: 0, release: 1500, rest: 14_000 });
+    expect(phasesOf(CLUSTER_PROGRESS, 200_000)).toEqual({ build: 2500, copy: 150_000, release: 3600, overlap: 0, rest: 43_900 });
+    expect(phasesOf(SINGLE_PROGRESS, 18_000)).toEqual({ build: 2500, copy: 0, release: 1500, overlap: 0, rest: 14_000 });
     // A later release step's wording ("Release, once, as a one-off task") and a layer transfer's still count.
-    expect(phasesOf("✔ Release, once, as a one-off task on cluster c: x (4.0 s)\n✔ Send the missing layers to 2 nodes (3.0 s)", 10_000)).toEqual({ build: 0, copy: 3000, release: 4000, rest: 3000 });
+    expect(phasesOf("✔ Release, once, as a one-off task on cluster c: x (4.0 s)\n✔ Send the missing layers to 2 nodes (3.0 s)", 10_000)).toEqual({ build: 0, copy: 3000, release: 4000, overlap: 0, rest: 3000 });
+    // The release on the manager while the images go to the others: their step together is what counts.
+    const together = "✔ Build gunicorn and nginx images on m1 (1.0 s)\n✔ Release, once, as a one-off task on m1: x (1.5 s)\n✔ Copy the images to 2 other nodes (3.0 s)\n✔ While the images go to 2 other nodes: the release on m1 (3.1 s)";
+    expect(phasesOf(together, 10_000)).toEqual({ build: 1000, copy: 3000, release: 1500, overlap: 3100, rest: 5900 });
   });
 
   it("sums what was copied to nodes, whole images or only the missing layers, in MB", () => {

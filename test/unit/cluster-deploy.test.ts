@@ -18,10 +18,17 @@ describe("the cluster deploy's docker commands", () => {
       file: "docker",
       args: [
         "--context", "fdock-m1", "service", "create", "--detach", "--quiet", "--name", "blog_release-abc123", "--mode", "replicated-job", "--restart-condition", "none", "--no-resolve-image",
-        "--endpoint-mode", "dnsrr", "--network", "blog_app", "--label", "fdock.job=blog", "--env", "FDOCK_APP=blog:app", "--env-file", "/p/.env",
+        "--endpoint-mode", "dnsrr", "--network", "blog_app", "--label", "fdock.job=blog",
+        "--container-label", "com.docker.compose.project=", "--container-label", "com.docker.compose.service=",
+        "--env", "FDOCK_APP=blog:app", "--env-file", "/p/.env",
         "--secret", "source=blog_postgres.env,target=/run/fdock/credentials/postgres.env", "fdock-blog-gunicorn:0123456789ab", "sh", "-c", "flask db upgrade",
       ],
     });
+    // The release on the manager (before-rollout.ts): its placement constraint.
+    expect(swarmArgv.job(m, { ...job, constraints: ["node.id==abc"] }).args.join(" ")).toContain("--constraint node.id==abc fdock-blog-gunicorn:0123456789ab");
+    // An image between two engines without a registry: save from one, load into the other.
+    expect(swarmArgv.save(m, "fdock-blog-gunicorn:0123456789ab").args).toEqual(["--context", "fdock-m1", "save", "fdock-blog-gunicorn:0123456789ab"]);
+    expect(swarmArgv.load({ dockerArgs: ["--context", "fdock-m2"] }).args).toEqual(["--context", "fdock-m2", "load", "--quiet"]);
     expect(swarmArgv.jobLogs(m, "blog_release-abc123").args).toEqual(["--context", "fdock-m1", "service", "logs", "--raw", "--no-trunc", "blog_release-abc123"]);
   });
 

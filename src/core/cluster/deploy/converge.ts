@@ -55,6 +55,9 @@ export interface StackOutcome {
   stuck: Array<{ service: string; running: number; wanted: number; errors: string[] }>;
 }
 
+/** How often the manager is asked (a few small API calls each time): a deploy ends this long at most after Swarm finished. */
+const POLL_MS = 250;
+
 /** Polls the services (by full name, with the image deployed to each) until all converged or rolled back, or the time is up. */
 export async function watchRollout(docker: Docker, services: Record<string, string>, timeoutMs: number): Promise<StackOutcome> {
   const deadline = Date.now() + timeoutMs;
@@ -76,6 +79,6 @@ export async function watchRollout(docker: Docker, services: Record<string, stri
       }
     }
     if (!pending || Date.now() > deadline) return outcome;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -1,8 +1,8 @@
 /**
  * `fdock up --remote CLUSTER`: the app as a Swarm stack on a cluster. Rendered for the cluster,
  * built once on its first answering manager, the images copied to every other node (or pushed to
- * the user's registry, fdock.yaml `registry:`, for the nodes to pull), the release
- * command run once, then `docker stack deploy` on the manager and a watch of the rollout until
+ * the user's registry, fdock.yaml `registry:`, for the nodes to pull) while the release command
+ * runs once on the manager (before-rollout.ts), then `docker stack deploy` on the manager and a watch of the rollout until
  * every task runs the new version (healthy) or Swarm rolled the update back.
  */
 import { writeFileSync } from "node:fs";
@@ -28,11 +28,11 @@ import { ClusterStore } from "../store.js";
 import { recordClusterRelease } from "../ops/cluster-releases.js";
 import { closeEngine, reachManager, reachMembers } from "../ops/reach-cluster.js";
 import { watchRollout } from "./converge.js";
-import { deployBackingServices } from "./backing-services.js";
+import { beforeRollout } from "./before-rollout.js";
 import { placeServices } from "./data-node.js";
 import { checkClusterEngines } from "./engines.js";
-import { copyLine, distributeImages, tagByContent } from "./images.js";
-import { currentProcessImage, releaseJob, updateProcesses } from "./processes.js";
+import { tagByContent } from "./images.js";
+import { currentProcessImage, updateProcesses } from "./processes.js";
 import { pullFailure, pushStep } from "./registry-push.js";
 import { checkClusterSupport } from "./support.js";
 import { SWARM_FILE, swarmArgv } from "./swarm-argv.js";
@@ -97,14 +97,10 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
     });
     let images = await tagByContent(manager.docker, name);
     stopIfAborted(signal);
-    // With the user's registry: pushed there from the manager, pulled by the nodes (registry-push.ts); else copied to each node.
+    // With the user's registry: pushed there from the manager (the release then runs the registry's
+    // image), pulled by the nodes (registry-push.ts); else copied to each node, in beforeRollout.
     const registry = project.config.registry;
     if (registry) images = await pushStep(reporter, manager, registry, images, req.onOutput);
-    else {
-      const others = nodes.filter((n) => n !== manager);
-      const copies = await step(reporter, "images", `Copy the images to ${others.length} other node${others.length === 1 ? "" : "s"}`, () => distributeImages(manager.docker, others, [images.gunicorn, images.nginx]));
-      for (const c of copies) reporter.emit({ kind: "info", message: copyLine(c) });
-    }
     stopIfAborted(signal);
 
     // Processes keep their running image until the new web version is healthy (updateProcesses, after).
@@ -112,17 +108,19 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
     if (kinds.length || Object.keys(project.config.processes).length) {
       swarmPlan.services = { dataMachine, processImage: (await currentProcessImage(manager.docker, project)) ?? images.gunicorn.ref };
     }
-    if (kinds.length) {
-      await step(reporter, "services", `Deploy ${kinds.join(" and ")} on ${dataMachine}, wait until healthy`, () =>
-        deployBackingServices(manager, project, renderSwarmStack(project, plan, swarmPlan, "services"), req.onOutput),
-      );
-      stopIfAborted(signal);
-    }
-    if (project.config.release) {
-      const release = project.config.release;
-      await step(reporter, "release", `Release, once, as a one-off task on cluster ${cluster.name}: ${release}`, () => releaseJob(manager, project, images.gunicorn.ref, req.onOutput));
-      stopIfAborted(signal);
-    }
+    await beforeRollout(
+      {
+        cluster: cluster.name,
+        manager,
+        others: registry ? [] : nodes.filter((n) => n !== manager),
+        project,
+        images,
+        services: kinds.length ? { stack: renderSwarmStack(project, plan, swarmPlan, "services"), kinds, machine: dataMachine! } : undefined,
+        onOutput: req.onOutput,
+      },
+      reporter,
+    );
+    stopIfAborted(signal);
 
     writeStack(project.dir, renderSwarmStack(project, plan, swarmPlan));
     await step(reporter, "deploy", `docker stack deploy ${name} on ${manager.name}`, () =>

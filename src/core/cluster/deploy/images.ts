@@ -7,7 +7,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../errors.js";
 import { imageRepo } from "../../render/layout.js";
-import { classicImageStore, layersOnNode, sendImage, type Sent } from "./layer-copy.js";
+import { classicImageStore, layersOnNode, sendImage, type CopyEngine, type Sent } from "./layer-copy.js";
 import { entriesToSkip, layerEntry } from "./layer-prefix.js";
 
 export type ClusterImage = "gunicorn" | "nginx";
@@ -58,9 +58,8 @@ export interface NodeCopy {
 }
 
 /** A node to copy to: its machine name and engine. */
-export interface CopyTarget {
+export interface CopyTarget extends CopyEngine {
   name: string;
-  docker: Docker;
 }
 
 /**
@@ -91,12 +90,12 @@ function copyFailed(node: string, ref: string, e: Error): UserError {
  * without some layers, it is sent the whole image. A node that cannot take an image (no space,
  * engine error) stops the deploy before the stack changes, naming it.
  */
-export async function distributeImages(manager: Docker, nodes: CopyTarget[], images: BuiltImage[], deps = { layersOnNode }): Promise<NodeCopy[]> {
+export async function distributeImages(manager: CopyEngine, nodes: CopyTarget[], images: BuiltImage[], deps = { layersOnNode }): Promise<NodeCopy[]> {
   const copies: NodeCopy[] = nodes.map((n) => ({ machine: n.name, copied: [], bytes: 0, images: [] }));
   if (!nodes.length) return copies;
-  const [managerClassic, ...nodesClassic] = await Promise.all([manager, ...nodes.map((n) => n.docker)].map(classicImageStore));
+  const [managerClassic, ...nodesClassic] = await Promise.all([manager, ...nodes].map((e) => classicImageStore(e.docker)));
   for (const image of images) {
-    const layers = ((await manager.getImage(image.ref).inspect()) as { RootFS?: { Layers?: string[] } }).RootFS?.Layers ?? [];
+    const layers = ((await manager.docker.getImage(image.ref).inspect()) as { RootFS?: { Layers?: string[] } }).RootFS?.Layers ?? [];
     const repo = image.ref.slice(0, image.ref.lastIndexOf(":"));
     const plans = (
       await Promise.all(
@@ -109,14 +108,14 @@ export async function distributeImages(manager: Docker, nodes: CopyTarget[], ima
       )
     ).filter((p) => p !== undefined);
     if (!plans.length) continue;
-    const sent = await sendImage(manager, image.ref, layers, plans.map((p) => ({ docker: p.node.docker, skip: p.skip })));
+    const sent = await sendImage(manager, image.ref, layers, plans.map((p) => ({ engine: p.node, skip: p.skip })));
     await Promise.all(
       plans.map(async (p, k) => {
         let result = sent[k]!;
         let note = p.note;
         if (result.status === "rejected" && p.skip.size && !/no space/i.test((result.reason as Error).message)) {
           note = `it refused the archive without the layers it seemed to have (${firstLine((result.reason as Error).message)}): the whole image was sent`;
-          [result] = (await sendImage(manager, image.ref, layers, [{ docker: p.node.docker, skip: new Set() }])) as [PromiseSettledResult<Sent>];
+          [result] = (await sendImage(manager, image.ref, layers, [{ engine: p.node, skip: new Set() }])) as [PromiseSettledResult<Sent>];
         }
         if (result.status === "rejected") throw copyFailed(p.node.name, image.ref, result.reason as Error);
         if (!(await hasImage(p.node.docker, image.ref, image, layers, nodesClassic[p.i]!))) throw new UserError(`Machine "${p.node.name}" did not keep image ${image.ref} after loading it.`, "Run the command again; `fdock machine ssh NODE -- docker images` shows what it has.");

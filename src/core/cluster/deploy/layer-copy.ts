@@ -1,11 +1,12 @@
 /**
  * Sending one image from the manager's engine to other engines: a single `docker save` stream,
  * read once, passed through one TarFilter per node (leaving out the layer files that node has)
- * into that node's `docker load`. Also what a node has: its engine's image store and its layers.
+ * into that node's `docker load`, both run by the docker CLI over its own SSH connections. Also what a node has: its engine's image store and its layers.
  */
-import type { Readable } from "node:stream";
 import type Docker from "dockerode";
+import { pipeArgv } from "../../exec.js";
 import { layoutProblem, sharedPrefix } from "./layer-prefix.js";
+import { swarmArgv } from "./swarm-argv.js";
 import { TarFilter, type TarEntry } from "./tar-filter.js";
 
 /** The containerd image store: `docker info`'s DriverStatus says so with this driver-type. */
@@ -46,18 +47,6 @@ export async function layersOnNode(docker: Docker, repo: string, layers: string[
   return sharedPrefix(layers, stacks);
 }
 
-/** Loads an image archive into an engine; rejects with the engine's own message when it refuses it. */
-export async function loadInto(docker: Docker, archive: Readable): Promise<void> {
-  const response = await docker.loadImage(archive);
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(response, (err: Error | null, events: Array<{ error?: string }>) => {
-      const failed = err?.message ?? events.find((e) => e.error)?.error;
-      if (failed) reject(new Error(failed));
-      else resolve();
-    });
-  });
-}
-
 /** What one node was sent of an image. */
 export interface Sent {
   /** Bytes of the archive it was sent. */
@@ -68,29 +57,54 @@ export interface Sent {
   layoutProblem?: string;
 }
 
+/** An engine images are copied from or to: its API, and the docker CLI's arguments and environment for it. */
+export interface CopyEngine {
+  docker: Docker;
+  dockerArgs: readonly string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** The program's words when it failed (its last stderr lines, without the CLI's "Error response from daemon:"). */
+function failure(what: string, r: { exitCode: number; stderr: string }): Error {
+  const text = r.stderr.trim().split("\n").slice(-3).join(" ").replace(/^Error response from daemon: /, "");
+  return new Error(text || `${what} ended with exit code ${r.exitCode}`);
+}
+
 /**
  * Streams `ref` (whose diffIDs are `layers`) from one engine into several, each leaving out the
- * archive entries in its `skip`. One `docker save`, read once at the pace of the slowest node; a
- * node that fails is cut off without stopping the others. Results in the targets' order.
+ * archive entries in its `skip`: one `docker save`, read once at the pace of the slowest node,
+ * into each node's `docker load`; a node that fails is cut off without stopping the others.
+ * Results in the targets' order.
  */
-export async function sendImage(from: Docker, ref: string, layers: string[], targets: Array<{ docker: Docker; skip: Set<string> }>): Promise<Array<PromiseSettledResult<Sent>>> {
-  const saved = (await from.getImage(ref).get()) as unknown as Readable;
+export async function sendImage(from: CopyEngine, ref: string, layers: string[], targets: Array<{ engine: CopyEngine; skip: Set<string> }>): Promise<Array<PromiseSettledResult<Sent>>> {
+  const save = pipeArgv(swarmArgv.save(from, ref), { env: from.env });
+  save.stdin.end();
+  const saved = save.stdout;
   const filters = targets.map((t) => new TarFilter({ drop: (e) => t.skip.has(e.name), capture: ["manifest.json"] }));
-  saved.on("error", (e: Error) => filters.forEach((f) => f.destroy(e)));
+  const saveEnded = save.ended.then((r) => {
+    if (r.exitCode !== 0) {
+      const e = failure("docker save", r);
+      filters.forEach((f) => f.destroy(e));
+      throw e;
+    }
+  });
+  saveEnded.catch(() => undefined);
   const results = await Promise.allSettled(
     targets.map(async (t, i) => {
       const filter = filters[i]!;
-      saved.pipe(filter);
-      try {
-        await loadInto(t.docker, filter);
-      } catch (e) {
+      const load = pipeArgv(swarmArgv.load(t.engine), { env: t.engine.env });
+      saved.pipe(filter).pipe(load.stdin);
+      filter.on("error", () => load.kill());
+      const loaded = await load.ended;
+      if (loaded.exitCode !== 0 || filter.errored) {
         saved.unpipe(filter);
         filter.destroy();
-        throw e;
+        throw (filter.errored as Error | null) ?? failure("docker load", loaded);
       }
       return { bytes: filter.bytesOut, skipped: filter.dropped, layoutProblem: layoutProblem(filter.captured.get("manifest.json"), layers) };
     }),
   );
-  if (!saved.readableEnded) saved.destroy();
+  if (!saved.readableEnded) save.kill();
+  await saveEnded.catch(() => undefined);
   return results;
 }

@@ -34,11 +34,25 @@ export async function currentProcessImage(docker: Docker, project: Project): Pro
   return image?.split("@")[0];
 }
 
-/** The release command once, as a one-off task of the new image; a UserError (the old version still serving) when it fails. */
-export async function releaseJob(manager: JobManager, project: Project, image: string, onOutput?: (text: string) => void): Promise<void> {
+/**
+ * The constraint that keeps a one-off task on the manager, the node that builds and so has the new
+ * image first; undefined when the manager takes no tasks (drained: its availability is not active).
+ */
+export async function onManager(docker: Docker): Promise<string[] | undefined> {
+  const id = ((await docker.info()) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID;
+  if (!id) return undefined;
+  const node = (await docker.getNode(id).inspect()) as { Spec?: { Availability?: string } };
+  return node.Spec?.Availability === "active" ? [`node.id==${id}`] : undefined;
+}
+
+/**
+ * The release command once, as a one-off task of the new image (on the nodes `constraints`
+ * allow); a UserError (the old version still serving) when it fails.
+ */
+export async function releaseJob(manager: JobManager, project: Project, image: string, onOutput?: (text: string) => void, constraints?: string[]): Promise<void> {
   const release = project.config.release!;
   await ensureStackNetwork(manager.docker, project.config.name);
-  const r = await runJob(manager, appJob(project, "release", image, ["sh", "-c", release]), { timeoutMs: RELEASE_TIMEOUT_MS });
+  const r = await runJob(manager, appJob(project, "release", image, ["sh", "-c", release], constraints), { timeoutMs: RELEASE_TIMEOUT_MS, registry: project.config.registry ?? undefined });
   if (r.output) onOutput?.(r.output.endsWith("\n") ? r.output : `${r.output}\n`);
   const hint = "Its output is above. Nothing was replaced: the running version (if any) still serves.";
   if (r.error) throw new UserError(`The release command could not run on cluster: ${r.error}`, hint, lastLines(r.output, 40) || undefined);

@@ -49,7 +49,7 @@ async function spreadImages(nodes: RemoteEngine[], release: ClusterRelease): Pro
     const has = await Promise.all(nodes.map((n) => n.docker.getImage(image.ref).inspect().then((i) => i.Id === image.id, () => false)));
     const source = nodes[has.indexOf(true)];
     if (!source) throw new UserError(`Release ${release.id}'s ${kind} image (${image.ref}) is on no node of the cluster anymore.`, "Deploy that code again with `fdock up --remote CLUSTER`, or roll back to another release (`fdock releases --remote CLUSTER`).");
-    const copies = await distributeImages(source.docker, nodes.filter((_, i) => !has[i]), [image]);
+    const copies = await distributeImages(source, nodes.filter((_, i) => !has[i]), [image]);
     for (const c of copies) lines.push(`${c.machine}: copied ${c.copied.join(", ")} from ${source.name} (${(c.bytes / 1e6).toFixed(1)} MB)`);
   }
   return lines;
