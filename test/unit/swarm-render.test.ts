@@ -46,6 +46,13 @@ describe("the Swarm stack file", () => {
     expect(s.services.gunicorn!.env_file).toEqual(["../.env"]);
     expect(Object.keys(s.services)).toEqual(["gunicorn", "nginx"]);
   });
+
+  it("labels the containers as no compose project's: compose built the images, but `up/down --remote NODE` must not take the stack's containers for its own", () => {
+    const s = stackOf(project("processes:\n  worker: celery -A blog.tasks worker\n"), { ...swarm, services: { dataMachine: undefined, processImage: swarm.images.gunicorn } });
+    for (const name of ["gunicorn", "nginx", "worker"]) {
+      expect(s.services[name]!.labels, name).toEqual({ "com.docker.compose.project": "", "com.docker.compose.service": "" });
+    }
+  });
 });
 
 describe("the cluster's nginx", () => {

@@ -17,6 +17,8 @@ import { servicesLine, startProcesses, startServices } from "./services.js";
 import { serviceKinds } from "../render/services.js";
 import { checkEdge, serveAtEdge } from "./edge-deploy.js";
 import { checkServing, servedUrl, type Entry } from "./serve-check.js";
+import { STACK_LABEL } from "../cluster/ops/reach-cluster.js";
+import { ClusterStore } from "../cluster/store.js";
 
 export interface UpResult {
   url: string;
@@ -63,7 +65,7 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
     await step(reporter, "port", `Check the app's names and ports 80 and 443${where} for the edge`, () => checkEdge(stack, opts.remoteHost));
   } else if (target.publish.port !== 0) {
     const where = opts.remoteHost ? ` on ${opts.remoteHost}` : "";
-    await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost));
+    await step(reporter, "port", `Check port ${target.publish.port}${where}`, () => checkPort(stack, opts.remoteHost, opts.machine, opts.env));
   }
   if (project.config.services.postgres) await step(reporter, "data", "Check the postgres data's version", () => checkPostgresData(stack));
   stopIfAborted(signal);
@@ -127,12 +129,23 @@ async function deploy(stack: Stack, opts: StackOptions, reporter: Reporter, sign
   };
 }
 
-async function checkPort(stack: Stack, remoteHost?: string): Promise<void> {
+async function checkPort(stack: Stack, remoteHost?: string, machine?: string, env?: NodeJS.ProcessEnv): Promise<void> {
   const { port, host } = stack.target.publish;
   if (remoteHost ? !(await tcpAnswers(remoteHost, port, 5_000)) : await portIsFree(port, host ?? "0.0.0.0")) return;
   // Our own front (or development nginx) holding the port is a redeploy, not a conflict.
   const ours = (await Promise.all([runningContainers(stack, "front"), runningContainers(stack, "nginx")]).catch(() => []))
     .flat()
     .some((c) => c.Ports.some((p) => p.PublicPort === port));
-  if (!ours) throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
+  if (ours) return;
+  // The same app on a cluster this machine is a node of: its nginx task holds the port.
+  const app = stack.project.config.name;
+  const onCluster = await stack.docker.listContainers({ filters: { label: [`${STACK_LABEL}=${app}`] } }).then((cs) => cs.some((c) => c.Ports.some((p) => p.PublicPort === port)), () => false);
+  if (onCluster) {
+    const cluster = machine ? new ClusterStore(env).list().find((c) => [...c.managers, ...c.workers].includes(machine))?.name : undefined;
+    throw new PrecheckError(
+      `Port ${port} on ${remoteHost ?? "this engine"} is held by ${app}'s nginx on cluster ${cluster ?? "(a Swarm cluster)"}: ${machine ? `machine "${machine}"` : "this engine"} is one of its nodes, and deploying the app to it alone would take the port from the cluster.`,
+      `Deploy to the cluster: \`fdock up --remote ${cluster ?? "CLUSTER"}\`. To run the app on this machine alone, take it off the cluster first (\`fdock down --remote ${cluster ?? "CLUSTER"}\`), or pick another port: \`fdock up --remote ${machine ?? ""} --port ${port === 80 ? 8000 : 80}\`.`,
+    );
+  }
+  throw remoteHost ? new PrecheckError(`Port ${port} on ${remoteHost} is already in use by something other than this app.`, `Stop it there, or pick another port: \`fdock up --remote --port ${port === 80 ? 8000 : 80}\`.`) : portTakenError(port);
 }

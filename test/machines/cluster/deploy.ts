@@ -55,6 +55,21 @@ export function deploySuite(ctx: ClusterSuiteContext): void {
     }
   }, ROLLOUT_MS);
 
+  it("the same app deployed to one of the cluster's machines alone is refused before anything changes: the port is the cluster's", async () => {
+    const { hosts } = ctx.world;
+    const before = (await ctx.world.docker("m1", ["ps", "-q"])).stdout.trim().split("\n").sort();
+    const r = await ctx.world.ws.fdock(["-C", example.dir, "up", "--remote", "m1"]);
+    expect(r.exitCode, out(r)).toBe(3);
+    expect(r.stderr).toContain(`Port 80 on ${hosts[0]!.ip} is held by ${example.name}'s nginx on cluster c1`);
+    expect(r.stderr).toContain("fdock up --remote c1");
+    // Nothing built or started, none of the stack's containers touched; `down --remote m1` finds nothing of its own.
+    expect((await ctx.world.docker("m1", ["ps", "-q"])).stdout.trim().split("\n").sort()).toEqual(before);
+    const down = await ctx.world.ws.fdock(["-C", example.dir, "down", "--remote", "m1"]);
+    expect(out(down)).not.toMatch(/Removed|Stopping|Stopped/);
+    expect((await ctx.world.docker("m1", ["ps", "-q"])).stdout.trim().split("\n").sort()).toEqual(before);
+    for (const h of hosts) expect(await version(h.ip), h.name).toBe("1");
+  }, ROLLOUT_MS);
+
   it("rolls a code change out while a client asks every 20 ms: no failed request, the new code served on every node", async () => {
     const { hosts } = ctx.world;
     setVersion("2");
