@@ -95,6 +95,28 @@ describe("dockerode over SSH", () => {
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 
+  it("a call after the idle connection was closed opens a new one and is answered: the process waits for it", async () => {
+    const key = throwawaySshKey();
+    const root = resolve(import.meta.dirname, "../..");
+    // The idle close shortened to 300 ms: the second call comes after it, onto channels the agent kept.
+    const script = [
+      `import Docker from "dockerode";`,
+      `import { sshEngineOptions } from ${JSON.stringify(join(root, "src/core/engine/ssh-dial.ts"))};`,
+      `const docker = new Docker(sshEngineOptions({ host: "127.0.0.1", port: ${ssh.port}, username: "fdock", privateKey: process.env.KEY }, { idleCloseMs: 300 }));`,
+      `await Promise.all([docker.ping(), docker.version()]);`,
+      `await new Promise((r) => setTimeout(r, 1000));`,
+      `const v = await docker.version();`,
+      `console.log("answered after the idle close:", typeof v.ApiVersion, docker.modem.agent.connectionsOpened);`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: root, env: { ...process.env, KEY: key } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    expect(code, out).toBe(0);
+    expect(out).toContain("answered after the idle close: string 2");
+  });
+
   it("(the cause) docker-modem's own ssh protocol builds an invalid URL that Node warns about", async () => {
     const docker = new Docker({ protocol: "ssh", host: "127.0.0.1", port: ssh.port, username: "fdock", sshOptions: config() });
     await docker.version();

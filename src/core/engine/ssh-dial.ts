@@ -43,9 +43,12 @@ export class SshDialAgent extends Agent {
   /** SSH channels (`docker system dial-stdio` on the host) opened so far. */
   channelsOpened = 0;
 
-  constructor(ssh: ConnectConfig) {
+  private readonly idleCloseMs: number;
+
+  constructor(ssh: ConnectConfig, opts: { idleCloseMs?: number } = {}) {
     super({ keepAlive: true });
     this.ssh = ssh;
+    this.idleCloseMs = opts.idleCloseMs ?? IDLE_CLOSE_MS;
   }
 
   override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
@@ -81,6 +84,7 @@ export class SshDialAgent extends Agent {
     // What Node's agent calls on a socket it keeps between requests: unref() when it becomes
     // free, ref() when a request takes it again; TCP options mean nothing on a channel.
     let idle = false;
+    let gone = false;
     const socketLike = channel as unknown as Duplex & Record<string, unknown>;
     Object.assign(socketLike, {
       timeout: 0,
@@ -88,7 +92,7 @@ export class SshDialAgent extends Agent {
       setNoDelay: () => socketLike,
       setTimeout: () => socketLike,
       unref: () => {
-        if (!idle && !conn.closed) {
+        if (!idle && !gone) {
           idle = true;
           conn.busy--;
           this.settle(conn);
@@ -96,7 +100,7 @@ export class SshDialAgent extends Agent {
         return socketLike;
       },
       ref: () => {
-        if (idle) {
+        if (idle && !gone) {
           idle = false;
           conn.busy++;
           clearTimeout(conn.idleTimer);
@@ -106,6 +110,7 @@ export class SshDialAgent extends Agent {
       },
     });
     channel.once("close", () => {
+      gone = true;
       conn.channels.delete(channel);
       this.release(conn, idle);
     });
@@ -154,7 +159,7 @@ export class SshDialAgent extends Agent {
     if (conn.busy > 0 || conn.closed) return;
     clearTimeout(conn.idleTimer);
     conn.socket.unref();
-    conn.idleTimer = setTimeout(() => this.drop(conn), IDLE_CLOSE_MS).unref();
+    conn.idleTimer = setTimeout(() => this.drop(conn), this.idleCloseMs).unref();
   }
 
   private drop(conn: Connection): void {
@@ -163,6 +168,9 @@ export class SshDialAgent extends Agent {
     if (i >= 0) this.pool.splice(i, 1);
     if (conn.closed) return;
     conn.closed = true;
+    // The channels the agent keeps for later requests go now, destroyed: it drops them from its
+    // free list at once (a request written into a channel of a closed connection would wait forever).
+    for (const ch of conn.channels) (ch as unknown as Duplex).destroy();
     conn.client.end();
     conn.socket.unref();
   }
@@ -174,8 +182,8 @@ export class SshDialAgent extends Agent {
  * and Node's url.parse warns (DEP0170) on every API call. As plain HTTP through this agent the
  * URL is a valid http://HOST:PORT/… that only names the request; the agent makes the connection.
  */
-export function sshEngineOptions(ssh: ConnectConfig): Docker.DockerOptions {
+export function sshEngineOptions(ssh: ConnectConfig, opts: { idleCloseMs?: number } = {}): Docker.DockerOptions {
   // docker-modem takes `agent` (used for every request); @types/dockerode does not list it.
-  const options = { protocol: "http", host: ssh.host ?? "localhost", port: ssh.port ?? 22, agent: new SshDialAgent(ssh) };
+  const options = { protocol: "http", host: ssh.host ?? "localhost", port: ssh.port ?? 22, agent: new SshDialAgent(ssh, opts) };
   return options as Docker.DockerOptions;
 }
