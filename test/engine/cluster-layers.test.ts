@@ -15,6 +15,7 @@ import { startSecondEngine, type SecondEngine } from "../helpers/second-engine.j
  * manager's image ID and runs it; an engine that cannot take such an archive gets whole images.
  */
 const PYTHON = process.env.FDOCK_PYTHON_IMAGE ?? "python:3.12-slim";
+const NGINX = process.env.FDOCK_NGINX_IMAGE ?? "nginx:stable";
 const repo = `fdock-test-layers-${process.pid}-gunicorn`;
 const DEPS = 20_000_000;
 const local = new Docker();
@@ -84,6 +85,30 @@ describe("images sent to a node: only the layers it lacks", () => {
     expect(sent.alreadyBytes).toBeGreaterThan(firstBytes * 0.99 - sent.bytes);
     expect(((await node.docker.getImage(v2.ref).inspect()) as { Id: string }).Id).toBe(v2.id);
     expect(await runOn(node, v2.ref)).toBe("version 2");
+  });
+
+  it("with the app's image as helper, filters on the manager: the same one layer sent, nothing left running there", async () => {
+    const v3 = await build("3");
+    try {
+      const [copy] = await distributeImages(manager, [asNode("n1", node)], [v3], undefined, PYTHON);
+      const sent = copy!.images[0]!;
+      expect(sent).toMatchObject({ ref: v3.ref, layers: v3.layers.length, sentLayers: 1 });
+      expect(sent.note).toBeUndefined();
+      expect(sent.bytes).toBeLessThan(firstBytes / 100);
+      expect(sent.alreadyBytes).toBeGreaterThan(firstBytes * 0.99 - sent.bytes);
+      expect(await runOn(node, v3.ref)).toBe("version 3");
+      // The helper container (provision/thin-save.py) removed itself.
+      expect((await docker("ps", "-a", "-q", "--filter", "label=fdock.helper")).trim()).toBe("");
+      // A helper image without Python: the archive is filtered here instead, with the same result.
+      await runArgv({ file: "docker", args: ["-H", node.host, "image", "rm", "-f", v3.ref] });
+      const [again] = await distributeImages(manager, [asNode("n1", node)], [v3], undefined, NGINX);
+      expect(again!.images[0]).toMatchObject({ sentLayers: 1 });
+      expect(again!.images[0]!.note).toBeUndefined();
+      expect(await runOn(node, v3.ref)).toBe("version 3");
+    } finally {
+      await docker("image", "rm", "-f", v3.ref).catch(() => undefined);
+      await runArgv({ file: "docker", args: ["-H", node.host, "image", "rm", "-f", v3.ref] });
+    }
   });
 
   it("sends the whole image, and says why, to a node that refuses an archive without layers it seemed to have", async () => {

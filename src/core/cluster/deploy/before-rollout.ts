@@ -35,7 +35,7 @@ export async function beforeRollout(r: BeforeRollout, reporter: Reporter): Promi
   const copy: Work | undefined = r.others.length
     ? async () => {
         const n = r.others.length;
-        const copies = await step(reporter, "images", `Copy the images to ${n} other node${n === 1 ? "" : "s"}`, () => distributeImages(manager, r.others, [r.images.gunicorn, r.images.nginx]));
+        const copies = await step(reporter, "images", `Copy the images to ${n} other node${n === 1 ? "" : "s"}`, () => distributeImages(manager, r.others, [r.images.gunicorn, r.images.nginx], undefined, r.images.gunicorn.ref));
         for (const c of copies) reporter.emit({ kind: "info", message: copyLine(c) });
       }
     : undefined;

@@ -86,11 +86,12 @@ function copyFailed(node: string, ref: string, e: Error): UserError {
 
 /**
  * Each node gets the images it lacks (by ID), all nodes at once from one `docker save` per
- * image, each sent only the layers it lacks (see layer-prefix.ts); when a node refuses an archive
+ * image, each sent only the layers it lacks (see layer-prefix.ts), filtered on the manager when
+ * `helper` (the new gunicorn image, which has Python) is given; when a node refuses an archive
  * without some layers, it is sent the whole image. A node that cannot take an image (no space,
  * engine error) stops the deploy before the stack changes, naming it.
  */
-export async function distributeImages(manager: CopyEngine, nodes: CopyTarget[], images: BuiltImage[], deps = { layersOnNode }): Promise<NodeCopy[]> {
+export async function distributeImages(manager: CopyEngine, nodes: CopyTarget[], images: BuiltImage[], deps = { layersOnNode }, helper?: string): Promise<NodeCopy[]> {
   const copies: NodeCopy[] = nodes.map((n) => ({ machine: n.name, copied: [], bytes: 0, images: [] }));
   if (!nodes.length) return copies;
   const [managerClassic, ...nodesClassic] = await Promise.all([manager, ...nodes].map((e) => classicImageStore(e.docker)));
@@ -108,7 +109,7 @@ export async function distributeImages(manager: CopyEngine, nodes: CopyTarget[],
       )
     ).filter((p) => p !== undefined);
     if (!plans.length) continue;
-    const sent = await sendImage(manager, image.ref, layers, plans.map((p) => ({ engine: p.node, skip: p.skip })));
+    const sent = await sendImage(manager, image.ref, layers, plans.map((p) => ({ engine: p.node, skip: p.skip })), helper);
     await Promise.all(
       plans.map(async (p, k) => {
         let result = sent[k]!;

@@ -6,6 +6,7 @@
 import type Docker from "dockerode";
 import { pipeArgv } from "../../exec.js";
 import { layoutProblem, sharedPrefix } from "./layer-prefix.js";
+import { saveOnManager, type ManagerSave } from "./manager-save.js";
 import { swarmArgv } from "./swarm-argv.js";
 import { TarFilter, type TarEntry } from "./tar-filter.js";
 
@@ -70,13 +71,72 @@ function failure(what: string, r: { exitCode: number; stderr: string }): Error {
   return new Error(text || `${what} ended with exit code ${r.exitCode}`);
 }
 
+/** A node to send an image to, and the archive entries it does not need. */
+export interface SendTarget {
+  engine: CopyEngine;
+  skip: Set<string>;
+}
+
 /**
  * Streams `ref` (whose diffIDs are `layers`) from one engine into several, each leaving out the
- * archive entries in its `skip`: one `docker save`, read once at the pace of the slowest node,
- * into each node's `docker load`; a node that fails is cut off without stopping the others.
- * Results in the targets' order.
+ * archive entries in its `skip`. With `helper` (an image on the source with python3: the app's
+ * gunicorn image), the archive is filtered on the source engine's machine (manager-save.ts), one
+ * thin archive per distinct `skip`, and only that crosses the SSH link; else, or when that
+ * cannot run there, one `docker save` streamed here, read once at the pace of the slowest node,
+ * is filtered for each node. Into each node's `docker load`; a node that fails is cut off without
+ * stopping the others. Results in the targets' order.
  */
-export async function sendImage(from: CopyEngine, ref: string, layers: string[], targets: Array<{ engine: CopyEngine; skip: Set<string> }>): Promise<Array<PromiseSettledResult<Sent>>> {
+export async function sendImage(from: CopyEngine, ref: string, layers: string[], targets: SendTarget[], helper?: string): Promise<Array<PromiseSettledResult<Sent>>> {
+  const results: Array<PromiseSettledResult<Sent>> = new Array(targets.length);
+  const here: number[] = [];
+  const groups = new Map<string, number[]>();
+  targets.forEach((t, i) => {
+    if (!helper || !t.skip.size) return void here.push(i);
+    const key = JSON.stringify([...t.skip].sort());
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const sent = await sendThinFromSource(from, helper!, ref, layers, targets[group[0]!]!.skip, group.map((i) => targets[i]!.engine));
+      if (sent) sent.forEach((r, k) => (results[group[k]!] = r));
+      else here.push(...group);
+    }),
+  );
+  if (here.length) {
+    const sent = await sendThroughHere(from, ref, layers, here.map((i) => targets[i]!));
+    sent.forEach((r, k) => (results[here[k]!] = r));
+  }
+  return results;
+}
+
+/** The thin archive made on the source's machine into each engine; undefined when it could not be made there. */
+async function sendThinFromSource(from: CopyEngine, helper: string, ref: string, layers: string[], skip: Set<string>, engines: CopyEngine[]): Promise<Array<PromiseSettledResult<Sent>> | undefined> {
+  let saved: ManagerSave;
+  try {
+    saved = await saveOnManager(from.docker, helper, ref, skip);
+  } catch {
+    return undefined;
+  }
+  const filters = engines.map(() => new TarFilter({ drop: () => false, capture: ["manifest.json"] }));
+  saved.archive.on("error", (e: Error) => filters.forEach((f) => f.destroy(e)));
+  const loads = engines.map(async (engine, k) => {
+    const filter = filters[k]!;
+    const load = pipeArgv(swarmArgv.load(engine), { env: engine.env });
+    saved.archive.pipe(filter).pipe(load.stdin);
+    filter.on("error", () => load.kill());
+    return load.ended;
+  });
+  const [info, loaded] = await Promise.all([saved.done.catch((e: Error) => e), Promise.all(loads)]);
+  if (info instanceof Error) return undefined;
+  return loaded.map((r, k) =>
+    r.exitCode === 0
+      ? { status: "fulfilled" as const, value: { bytes: filters[k]!.bytesOut, skipped: info.dropped, layoutProblem: layoutProblem(info.manifest === undefined ? undefined : Buffer.from(info.manifest), layers) } }
+      : { status: "rejected" as const, reason: failure("docker load", r) },
+  );
+}
+
+/** One `docker save` streamed here, filtered for each target into its `docker load`. */
+async function sendThroughHere(from: CopyEngine, ref: string, layers: string[], targets: SendTarget[]): Promise<Array<PromiseSettledResult<Sent>>> {
   const save = pipeArgv(swarmArgv.save(from, ref), { env: from.env });
   save.stdin.end();
   const saved = save.stdout;
