@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { isSupportedEngine, MIN_ENGINE_VERSION } from "../engine/capabilities.js";
 import { EngineUnreachableError } from "../engine/engine-errors.js";
 import { UserError } from "../errors.js";
-import { remoteEngine } from "../machine/remote.js";
+import { remoteEngine, type RemoteEngine } from "../machine/remote.js";
 import { MachineStore } from "../machine/store.js";
 import { swarmAddress } from "./ec2-members.js";
 
@@ -19,6 +19,8 @@ export interface SwarmInfo {
 
 export interface SwarmNode {
   machine: string;
+  /** Its engine as fdock's stack code reaches it (dockerode over SSH, the docker CLI's context). */
+  engine: RemoteEngine;
   /** The address the swarm advertises and the others reach: an EC2 instance's private one, else the SSH address. */
   address: string;
   docker: Docker;
@@ -39,7 +41,7 @@ export async function openNode(machine: string, env: NodeJS.ProcessEnv): Promise
     throw new EngineUnreachableError({ kind: "machine", name: machine, host: remote.host }, (e as Error).message);
   }
   const address = swarmAddress(new MachineStore(env).load(machine)) ?? remote.host;
-  return { machine, address, docker: remote.docker, engineVersion: info.ServerVersion ?? "unknown", swarm: info.Swarm ?? {}, close };
+  return { machine, engine: remote, address, docker: remote.docker, engineVersion: info.ServerVersion ?? "unknown", swarm: info.Swarm ?? {}, close };
 }
 
 /** Opens every machine's engine (in parallel); closes the ones opened when one fails. */

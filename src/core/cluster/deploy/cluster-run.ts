@@ -6,7 +6,6 @@
  */
 import { UserError } from "../../errors.js";
 import { loadProject } from "../../project/config-file.js";
-import { remoteEngine } from "../../machine/remote.js";
 import { firstManager } from "../manager.js";
 import { ClusterStore } from "../store.js";
 import { appJob, runJob } from "./swarm-job.js";
@@ -25,9 +24,7 @@ export async function runOnCluster(req: ClusterRunRequest, interrupted?: AbortSi
   const cluster = new ClusterStore(req.env).load(req.cluster);
   const project = loadProject(req.dir, req.env);
   const app = project.config.name;
-  const first = await firstManager(cluster, req.env);
-  first.close();
-  const manager = await remoteEngine(first.machine, req.env);
+  const manager = (await firstManager(cluster, req.env)).engine;
   try {
     const service = await manager.docker.getService(`${app}_gunicorn`).inspect().catch(() => undefined);
     const image = (service as { Spec?: { TaskTemplate?: { ContainerSpec?: { Image?: string } } } } | undefined)?.Spec?.TaskTemplate?.ContainerSpec?.Image?.split("@")[0];

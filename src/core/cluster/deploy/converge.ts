@@ -3,6 +3,7 @@
  * (each task running, which in Swarm means healthy), or Swarm rolled an update back.
  */
 import type Docker from "dockerode";
+import { SWARM_DNS_VALID } from "../../render/nginx-image.js";
 
 interface ServiceInfo {
   Spec: { TaskTemplate: { ContainerSpec: { Image: string } }; Mode: { Replicated?: { Replicas?: number }; Global?: object } };
@@ -81,4 +82,20 @@ export async function watchRollout(docker: Docker, services: Record<string, stri
     if (!pending || Date.now() > deadline) return outcome;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/**
+ * How long a web rollout that converged is given before it counts as done: every node's nginx
+ * keeps gunicorn's task addresses for SWARM_DNS_VALID, and Swarm takes an old task out of DNS as
+ * it starts stopping it (then lets it finish its requests). Once this has passed after the update
+ * completed (Swarm's monitor already ran after the last old task left), no nginx sends a new
+ * request to the old version: as one engine's deploy waits a second after its switch.
+ */
+export const DNS_SETTLE_MS = Number.parseFloat(SWARM_DNS_VALID) * 1000;
+
+/** watchRollout for the web services: when everything converged, DNS_SETTLE_MS more. */
+export async function watchWebRollout(docker: Docker, services: Record<string, string>, timeoutMs: number): Promise<StackOutcome> {
+  const outcome = await watchRollout(docker, services, timeoutMs);
+  if (!outcome.rolledBack.length && !outcome.stuck.length) await new Promise((r) => setTimeout(r, DNS_SETTLE_MS));
+  return outcome;
 }

@@ -26,8 +26,8 @@ import { stopIfAborted } from "../../stack/interrupted.js";
 import type { UpResult } from "../../stack/up.js";
 import { ClusterStore } from "../store.js";
 import { recordClusterRelease } from "../ops/cluster-releases.js";
-import { closeEngine, reachManager, reachMembers } from "../ops/reach-cluster.js";
-import { watchRollout } from "./converge.js";
+import { closeEngine, reachCluster } from "../ops/reach-cluster.js";
+import { watchWebRollout } from "./converge.js";
 import { beforeRollout } from "./before-rollout.js";
 import { placeServices } from "./data-node.js";
 import { checkClusterEngines } from "./engines.js";
@@ -61,8 +61,8 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
   const members = [...cluster.managers, ...cluster.workers];
 
   const { manager, nodes, capabilities } = await step(reporter, "nodes", `Reach the ${members.length} nodes of cluster ${cluster.name}`, async () => {
-    const reached = await reachManager(cluster.name, env);
-    const { nodes, down } = await reachMembers(reached, env);
+    const reached = await reachCluster(cluster.name, env);
+    const { nodes, down } = reached;
     if (down.length) {
       nodes.forEach(closeEngine);
       throw new UserError(`Cluster ${cluster.name}: machine ${down.join(", ")} does not answer.`, "Every node gets the new images before the stack changes: bring it back (`fdock machine status NAME`), or take it out with `fdock cluster remove-node`.");
@@ -132,7 +132,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
     const timeoutMs = Math.max(300, replicas * 60) * 1000;
     const services = { [`${name}_gunicorn`]: images.gunicorn.ref, [`${name}_nginx`]: images.nginx.ref };
     const outcome = await step(reporter, "rollout", `Roll out: ${replicas} gunicorn tasks started beside the old ones, each healthy before an old one stops`, () =>
-      watchRollout(manager.docker, services, timeoutMs),
+      watchWebRollout(manager.docker, services, timeoutMs),
     );
     // A node that could not pull from the registry is not the app's failure: say which, and why.
     const unpulled = registry && (outcome.rolledBack.length || outcome.stuck.length) ? await pullFailure(manager.docker, Object.keys(services), registry) : undefined;

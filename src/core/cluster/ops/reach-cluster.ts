@@ -27,26 +27,47 @@ export function closeEngine(e: RemoteEngine): void {
 export async function reachManager(name: string, env: NodeJS.ProcessEnv): Promise<ManagerReached> {
   const cluster = new ClusterStore(env).load(name);
   const first = await firstManager(cluster, env);
-  first.close();
-  return { cluster, manager: await remoteEngine(first.machine, env) };
+  return { cluster, manager: first.engine };
+}
+
+/** One member's engine, once it answered; a string saying why when it does not. */
+async function reachMember(machine: string, env: NodeJS.ProcessEnv): Promise<RemoteEngine | string> {
+  try {
+    const e = await remoteEngine(machine, env);
+    await withTimeout(e.docker.ping(), 20_000).catch((err: Error) => {
+      closeEngine(e);
+      throw err;
+    });
+    return e;
+  } catch (err) {
+    return `${machine} (${(err as Error).message})`;
+  }
 }
 
 /** Every member's engine, the manager's one included as it is; the members that do not answer, each with why. */
-export async function reachMembers(reached: ManagerReached, env: NodeJS.ProcessEnv): Promise<{ nodes: RemoteEngine[]; down: string[] }> {
+export async function reachMembers(reached: ManagerReached, env: NodeJS.ProcessEnv, early = new Map<string, Promise<RemoteEngine | string>>()): Promise<{ nodes: RemoteEngine[]; down: string[] }> {
   const others = [...reached.cluster.managers, ...reached.cluster.workers].filter((m) => m !== reached.manager.name);
-  const results = await Promise.all(others.map(async (m) => {
-    try {
-      const e = await remoteEngine(m, env);
-      await withTimeout(e.docker.ping(), 20_000).catch((err: Error) => {
-        closeEngine(e);
-        throw err;
-      });
-      return e;
-    } catch (err) {
-      return `${m} (${(err as Error).message})`;
-    }
-  }));
+  const results = await Promise.all(others.map((m) => early.get(m) ?? reachMember(m, env)));
   return { nodes: [reached.manager, ...results.filter((r): r is RemoteEngine => typeof r !== "string")], down: results.filter((r): r is string => typeof r === "string") };
+}
+
+/**
+ * The first answering manager and every other member, reached at once (the members' SSH
+ * connections open while the manager is asked): a deploy needs them all.
+ */
+export async function reachCluster(name: string, env: NodeJS.ProcessEnv): Promise<ManagerReached & { nodes: RemoteEngine[]; down: string[] }> {
+  const cluster = new ClusterStore(env).load(name);
+  const early = new Map([...cluster.managers.slice(1), ...cluster.workers].map((m) => [m, reachMember(m, env)] as const));
+  let reached: ManagerReached;
+  try {
+    reached = await reachManager(name, env);
+  } catch (e) {
+    for (const p of early.values()) void p.then((r) => typeof r !== "string" && closeEngine(r));
+    throw e;
+  }
+  // A later manager that answered first: its own engine serves, the early one goes.
+  void early.get(reached.manager.name)?.then((r) => typeof r !== "string" && closeEngine(r));
+  return { ...reached, ...(await reachMembers(reached, env, early)) };
 }
 
 /** A Swarm service as the API lists it (the parts fdock reads). */
