@@ -14,10 +14,11 @@
  *    deployed with `--replicas 3`, then the same code-only redeploys, timed alike. While each
  *    timed redeploy runs (on one machine too), two clients ask /api/version every 20 ms, one
  *    through m2's nginx, one through each node's nginx in turn (on one machine: both through it).
- * 3. Node loss: m3's host container is killed (SIGKILL: its engine, its tasks and its address go
- *    at once, as when a machine loses power or its network; `docker stop` would let its engine stop
- *    the tasks gracefully, `docker pause` would freeze the processes while the kernel still answers
- *    on the address). Clients keep asking through m1's and m2's nginx (a load balancer or DNS in
+ * 3. Node loss: the host container of the worker running the most gunicorn tasks (Swarm's
+ *    start-first updates do not keep one per node) is killed (SIGKILL: its engine, its tasks and
+ *    its address go at once, as when a machine loses power or its network; `docker stop` would let
+ *    its engine stop the tasks gracefully, `docker pause` would freeze the processes while the
+ *    kernel still answers on the address). Clients keep asking through the other two nodes' nginx (a load balancer or DNS in
  *    front of a real cluster would stop sending to the lost node; its own address just fails)
  *    until Swarm runs all 3 gunicorn replicas on the survivors, and 5 s more.
  *
@@ -200,6 +201,9 @@ export interface ClusterResult {
     rescheduledMs: number | null;
     /** gunicorn tasks the lost node ran. */
     lostTasks: number;
+    /** The worker lost (the one running the most gunicorn tasks), and the two asked meanwhile. */
+    machine: string;
+    through: string[];
   };
   host: { cpus: number; engine: string };
 }
@@ -271,11 +275,11 @@ export function clusterSection(r: ClusterResult): string {
     "### Losing a worker",
     "",
     table(
-      ["node loss (m3's host killed)", "manager saw it down", "3 replicas running again", "requests failed through m1 and m2", "slowest answer"],
-      [[`${r.loss.lostTasks} gunicorn task(s) on m3`, r.loss.downMs === null ? "-" : `after ${seconds(r.loss.downMs)}`, r.loss.rescheduledMs === null ? `not within ${seconds(RESCHEDULE_LIMIT_MS)}` : `after ${seconds(r.loss.rescheduledMs)}`, failedText(r.loss.asked), seconds(r.loss.asked.slowestMs)]],
+      [`node loss (${r.loss.machine}'s host killed)`, "manager saw it down", "3 replicas running again", `requests failed through ${r.loss.through.join(" and ")}`, "slowest answer"],
+      [[`${r.loss.lostTasks} gunicorn task(s) on ${r.loss.machine}`, r.loss.downMs === null ? "-" : `after ${seconds(r.loss.downMs)}`, r.loss.rescheduledMs === null ? `not within ${seconds(RESCHEDULE_LIMIT_MS)}` : `after ${seconds(r.loss.rescheduledMs)}`, failedText(r.loss.asked), seconds(r.loss.asked.slowestMs)]],
     ),
     "",
-    `m3's host container was killed (SIGKILL: its engine, tasks and address gone at once, as when a machine loses power or its network). Four clients (two through m1's nginx, two through m2's) asked /api/version every 20 ms, each waiting up to ${seconds(CLIENT_TIMEOUT_MS)} for an answer, from the kill until the replicas ${lossWait}, and ${seconds(SETTLE_MS)} more. Requests to m3's own address fail, and are not asked: a load balancer or DNS in front of a real cluster would stop sending to it. Through the survivors, a request nginx sends to the lost task's address after the loss waits out nginx's 5 s connect timeout and goes to the next task (late, not failed); one that a task on the lost node was already answering waits for an answer that never comes, until nginx's read timeout (gunicorn's timeout + 5 s) ends it with a 504, or the client gives up (no answer).`,
+    `${r.loss.machine}'s host container was killed (SIGKILL: its engine, tasks and address gone at once, as when a machine loses power or its network; of the two workers, the one running more gunicorn tasks: Swarm's start-first updates do not keep one task per node). Four clients (two through ${r.loss.through[0]}'s nginx, two through ${r.loss.through[1]}'s) asked /api/version every 20 ms, each waiting up to ${seconds(CLIENT_TIMEOUT_MS)} for an answer, from the kill until the replicas ${lossWait}, and ${seconds(SETTLE_MS)} more. Requests to m3's own address fail, and are not asked: a load balancer or DNS in front of a real cluster would stop sending to it. Through the survivors, a request nginx sends to the lost task's address after the loss waits out nginx's 5 s connect timeout and goes to the next task (late, not failed); one that a task on the lost node was already answering waits for an answer that never comes, until nginx's read timeout (gunicorn's timeout + 5 s) ends it with a 504, or the client gives up (no answer).`,
   ].join("\n");
 }
 
@@ -416,11 +420,16 @@ export async function clusterBench(log: Log): Promise<ClusterResult> {
     // 3. Losing a worker.
     const service = `${PROJECT}_gunicorn`;
     const ps = async () => (await docker(["service", "ps", service, "--filter", "desired-state=running", "--format", "{{.Node}}\t{{.CurrentState}}"], { allowFail: true })).out;
-    const lost = hosts[2]!;
+    // The worker running the most gunicorn tasks (start-first updates do not keep one per node).
     const before = await ps();
-    const lostTasks = REPLICAS - runningElsewhere(before, lost.name);
-    log(`cluster: killing m3's host (${lostTasks} gunicorn task(s) on it); asking through m1 and m2 until ${REPLICAS} replicas run on them`);
-    const asking = [client([url(0)]), client([url(0)]), client([url(1)]), client([url(1)])];
+    const tasksOn = (i: number) => REPLICAS - runningElsewhere(before, hosts[i]!.name);
+    const lostIndex = tasksOn(1) > tasksOn(2) ? 1 : 2;
+    const lost = hosts[lostIndex]!;
+    const lostTasks = tasksOn(lostIndex);
+    const [a, b] = [0, 1, 2].filter((i) => i !== lostIndex) as [number, number];
+    const through = [NAMES[a], NAMES[b]];
+    log(`cluster: killing ${NAMES[lostIndex]}'s host (${lostTasks} gunicorn task(s) on it); asking through ${through.join(" and ")} until ${REPLICAS} replicas run on them`);
+    const asking = [client([url(a)]), client([url(a)]), client([url(b)]), client([url(b)])];
     const k0 = performance.now();
     await run("docker", ["kill", lost.name]);
     let downMs: number | null = null;
@@ -436,7 +445,7 @@ export async function clusterBench(log: Log): Promise<ClusterResult> {
     log(`  down after ${downMs === null ? "-" : seconds(downMs)}, ${REPLICAS} replicas running again after ${rescheduledMs === null ? "-" : seconds(rescheduledMs)}`);
     await sleep(SETTLE_MS);
     const lossAsked = addTallies(await Promise.all(asking.map((c) => c.stop())));
-    log(`  requests through m1 and m2: ${failedText(lossAsked)} failed, slowest ${seconds(lossAsked.slowestMs)}`);
+    log(`  requests through ${through.join(" and ")}: ${failedText(lossAsked)} failed, slowest ${seconds(lossAsked.slowestMs)}`);
 
     return {
       single,
@@ -447,7 +456,7 @@ export async function clusterBench(log: Log): Promise<ClusterResult> {
       clusterCreateMs: created.ms,
       updateConfig: (() => { try { return updateConfigText(readFileSync(join(st.app, ".fdock/swarm.yaml"), "utf8")); } catch { return null; } })(),
       asked: { single: addTallies(singleAsked), oneNode: addTallies(oneNode), allNodes: addTallies(allNodes) },
-      loss: { asked: lossAsked, downMs, rescheduledMs, lostTasks },
+      loss: { asked: lossAsked, downMs, rescheduledMs, lostTasks, machine: NAMES[lostIndex], through },
       host: {
         cpus: Number(runSync("docker", ["exec", hosts[0]!.name, "nproc"]).out.trim()),
         engine: runSync("docker", ["exec", hosts[0]!.name, "docker", "version", "--format", "{{.Server.Version}}"]).out.trim(),

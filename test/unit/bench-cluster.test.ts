@@ -39,7 +39,7 @@ const result = (clusterMs: number): ClusterResult => ({
   clusterCreateMs: 6500,
   updateConfig: "parallelism 1, order start-first, monitor 10s",
   asked: { single: asked(1000), oneNode: asked(2700), allNodes: asked(2700, 2) },
-  loss: { asked: asked(1200, 3), downMs: 14_300, rescheduledMs: 20_300, lostTasks: 1 },
+  loss: { asked: asked(1200, 3), downMs: 14_300, rescheduledMs: 20_300, lostTasks: 1, machine: "m3", through: ["m1", "m2"] },
   host: { cpus: 2, engine: "26.1.5+dfsg1" },
 });
 
