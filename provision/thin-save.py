@@ -24,23 +24,18 @@ class EngineConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
+def chunks_of(stream, n):
+    """The next n bytes of the stream, a megabyte at most at a time."""
+    while n > 0:
+        chunk = stream.read(min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("the archive ended inside an entry")
+        yield chunk
+        n -= len(chunk)
+
+
 def read_exactly(stream, n):
-    chunks = []
-    while n > 0:
-        chunk = stream.read(min(n, 1 << 20))
-        if not chunk:
-            raise EOFError("the archive ended inside an entry")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def read_exactly_discard(stream, n):
-    while n > 0:
-        chunk = stream.read(min(n, 1 << 20))
-        if not chunk:
-            raise EOFError("the archive ended inside an entry")
-        n -= len(chunk)
+    return b"".join(chunks_of(stream, n))
 
 
 def size_of(header):
@@ -102,7 +97,8 @@ def main():
         data_padded = (data_size + BLOCK - 1) // BLOCK * BLOCK
         if name in skip:
             dropped.append([name, data_size])
-            read_exactly_discard(saved, data_padded)
+            for _ in chunks_of(saved, data_padded):
+                pass
         else:
             out.write(b"".join(pending))
             out.write(header)
@@ -111,13 +107,8 @@ def main():
                 manifest = data[:data_size].decode()
                 out.write(data)
             else:
-                left = data_padded
-                while left > 0:
-                    chunk = saved.read(min(left, 1 << 20))
-                    if not chunk:
-                        raise EOFError("the archive ended inside an entry")
+                for chunk in chunks_of(saved, data_padded):
                     out.write(chunk)
-                    left -= len(chunk)
         pending, pending_path = [], None
     out.flush()
     sys.stderr.write(json.dumps({"dropped": dropped, "manifest": manifest}) + "\n")
