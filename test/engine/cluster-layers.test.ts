@@ -111,6 +111,28 @@ describe("images sent to a node: only the layers it lacks", () => {
     }
   });
 
+  it("a node whose load fails is cut off from the manager's archive: the other node of the same archive still gets the image", async () => {
+    // A code layer of 4 MB: more than the pipes between the archive and a dead load can hold, so
+    // a node left attached would stop the archive for the other one.
+    writeFileSync(join(ctx, "big.txt"), "x".repeat(4_000_000));
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${PYTHON}\nRUN head -c ${DEPS} /dev/urandom > /deps.bin\nCOPY app.py /app/app.py\nCOPY big.txt /app/big.txt\n`);
+    writeFileSync(join(ctx, "app.py"), `print("version 4")\n`);
+    const ref = `${repo}:4`;
+    expect((await runArgv({ file: "docker", args: ["build", "-q", "-t", ref, ctx] }, { timeoutMs: 300_000 })).exitCode).toBe(0);
+    const id = ((await local.getImage(ref).inspect()) as { Id: string }).Id;
+    // The same engine twice: once as itself, once behind a docker CLI that cannot reach it.
+    const unreachable = { ...asNode("n9", node), dockerArgs: ["-H", `unix://${join(ctx, "no-engine.sock")}`] };
+    try {
+      await expect(distributeImages(manager, [unreachable, asNode("n1", node)], [{ ref, id }], undefined, PYTHON)).rejects.toThrow(/Copying image .* to machine "n9" failed/);
+      expect(((await node.docker.getImage(ref).inspect()) as { Id: string }).Id).toBe(id);
+      expect(await runOn(node, ref)).toBe("version 4");
+      expect((await docker("ps", "-a", "-q", "--filter", "label=fdock.helper")).trim()).toBe("");
+    } finally {
+      await docker("image", "rm", "-f", ref).catch(() => undefined);
+      await runArgv({ file: "docker", args: ["-H", node.host, "image", "rm", "-f", ref] });
+    }
+  });
+
   it("sends the whole image, and says why, to a node that refuses an archive without layers it seemed to have", async () => {
     // The fault: the node loses the layers between fdock's look and the load (an image removed meanwhile).
     await runArgv({ file: "docker", args: ["-H", node.host, "image", "rm", "-f", v1.ref, v2.ref] });

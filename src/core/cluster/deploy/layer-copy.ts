@@ -3,6 +3,7 @@
  * read once, passed through one TarFilter per node (leaving out the layer files that node has)
  * into that node's `docker load`, both run by the docker CLI over its own SSH connections. Also what a node has: its engine's image store and its layers.
  */
+import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { pipeArgv } from "../../exec.js";
 import { layoutProblem, sharedPrefix } from "./layer-prefix.js";
@@ -119,19 +120,11 @@ async function sendThinFromSource(from: CopyEngine, helper: string, ref: string,
   }
   const filters = engines.map(() => new TarFilter({ drop: () => false, capture: ["manifest.json"] }));
   saved.archive.on("error", (e: Error) => filters.forEach((f) => f.destroy(e)));
-  const loads = engines.map(async (engine, k) => {
-    const filter = filters[k]!;
-    const load = pipeArgv(swarmArgv.load(engine), { env: engine.env });
-    saved.archive.pipe(filter).pipe(load.stdin);
-    filter.on("error", () => load.kill());
-    return load.ended;
-  });
-  const [info, loaded] = await Promise.all([saved.done.catch((e: Error) => e), Promise.all(loads)]);
+  const loads = Promise.allSettled(engines.map((engine, k) => loadThrough(saved.archive, filters[k]!, engine)));
+  const [info, loaded] = await Promise.all([saved.done.catch((e: Error) => e), loads]);
   if (info instanceof Error) return undefined;
   return loaded.map((r, k) =>
-    r.exitCode === 0
-      ? { status: "fulfilled" as const, value: { bytes: filters[k]!.bytesOut, skipped: info.dropped, layoutProblem: layoutProblem(info.manifest === undefined ? undefined : Buffer.from(info.manifest), layers) } }
-      : { status: "rejected" as const, reason: failure("docker load", r) },
+    r.status === "rejected" ? r : { status: "fulfilled" as const, value: { bytes: filters[k]!.bytesOut, skipped: info.dropped, layoutProblem: layoutProblem(info.manifest === undefined ? undefined : Buffer.from(info.manifest), layers) } },
   );
 }
 
@@ -152,19 +145,27 @@ async function sendThroughHere(from: CopyEngine, ref: string, layers: string[], 
   const results = await Promise.allSettled(
     targets.map(async (t, i) => {
       const filter = filters[i]!;
-      const load = pipeArgv(swarmArgv.load(t.engine), { env: t.engine.env });
-      saved.pipe(filter).pipe(load.stdin);
-      filter.on("error", () => load.kill());
-      const loaded = await load.ended;
-      if (loaded.exitCode !== 0 || filter.errored) {
-        saved.unpipe(filter);
-        filter.destroy();
-        throw (filter.errored as Error | null) ?? failure("docker load", loaded);
-      }
+      await loadThrough(saved, filter, t.engine);
       return { bytes: filter.bytesOut, skipped: filter.dropped, layoutProblem: layoutProblem(filter.captured.get("manifest.json"), layers) };
     }),
   );
   if (!saved.readableEnded) save.kill();
   await saveEnded.catch(() => undefined);
   return results;
+}
+
+/**
+ * `source` through `filter` into the engine's `docker load`. A load that fails is cut off from the
+ * source, so the source flows on for the other nodes instead of waiting for this one to drain.
+ */
+async function loadThrough(source: Readable, filter: TarFilter, engine: CopyEngine): Promise<void> {
+  const load = pipeArgv(swarmArgv.load(engine), { env: engine.env });
+  source.pipe(filter).pipe(load.stdin);
+  filter.on("error", () => load.kill());
+  const loaded = await load.ended;
+  if (loaded.exitCode !== 0 || filter.errored) {
+    source.unpipe(filter);
+    filter.destroy();
+    throw (filter.errored as Error | null) ?? failure("docker load", loaded);
+  }
 }
