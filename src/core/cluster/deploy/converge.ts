@@ -3,7 +3,6 @@
  * (each task running, which in Swarm means healthy), or Swarm rolled an update back.
  */
 import type Docker from "dockerode";
-import { SWARM_DNS_VALID } from "../../render/nginx-image.js";
 
 interface ServiceInfo {
   Spec: { TaskTemplate: { ContainerSpec: { Image: string } }; Mode: { Replicated?: { Replicas?: number }; Global?: object } };
@@ -27,15 +26,26 @@ export type Rollout =
 /** The images' references match once Swarm's own suffix (a digest) is left off. */
 const sameImage = (a: string, b: string) => a.split("@")[0] === b.split("@")[0];
 
-/** Where a service is: converged (every wanted task running the deployed image), rolling, or rolled back (its spec names another image). */
-export function rolloutOf(service: ServiceInfo, tasks: TaskInfo[], deployedImage: string, eligibleNodes: number): Rollout {
+/** The nodes as the manager sees them: how many can run tasks, and which ones report in (ready). */
+export interface NodesNow {
+  eligible: number;
+  ready: ReadonlySet<string>;
+}
+
+/**
+ * Where a service is: converged (every wanted task running the deployed image, and no task of
+ * another image still running on a node that reports in, even one Swarm is stopping), rolling,
+ * or rolled back (its spec names another image). An old task Swarm is stopping still answers
+ * whoever kept its address; once it stopped, a stale address is refused and nginx tries the next.
+ */
+export function rolloutOf(service: ServiceInfo, tasks: TaskInfo[], deployedImage: string, nodes: NodesNow): Rollout {
   const status = service.UpdateStatus;
   if (!sameImage(service.Spec.TaskTemplate.ContainerSpec.Image, deployedImage) || status?.State?.startsWith("rollback")) {
     return { state: "rolled-back", message: status?.Message ?? "", done: status?.State !== "rollback_started" };
   }
-  const wanted = service.Spec.Mode.Global ? eligibleNodes : (service.Spec.Mode.Replicated?.Replicas ?? 1);
+  const wanted = service.Spec.Mode.Global ? nodes.eligible : (service.Spec.Mode.Replicated?.Replicas ?? 1);
   const running = tasks.filter((t) => t.DesiredState === "running" && t.Status.State === "running" && sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
-  const others = tasks.filter((t) => t.DesiredState === "running" && !sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
+  const others = tasks.filter((t) => (t.DesiredState === "running" || (t.Status.State === "running" && nodes.ready.has(t.NodeID))) && !sameImage(t.Spec.ContainerSpec.Image, deployedImage)).length;
   const updating = status?.State === "updating";
   // Twice as many failures as wanted tasks, and one more: an update would have been rolled back by now.
   // Rejected tasks count too: a node that cannot get the image (a failed pull) rejects each one.
@@ -63,14 +73,15 @@ const POLL_MS = 250;
 export async function watchRollout(docker: Docker, services: Record<string, string>, timeoutMs: number): Promise<StackOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const nodes = (await docker.listNodes()) as Array<{ Status: { State: string }; Spec: { Availability: string } }>;
-    const eligible = nodes.filter((n) => n.Status.State === "ready" && n.Spec.Availability === "active").length;
+    const listed = (await docker.listNodes()) as Array<{ ID: string; Status: { State: string }; Spec: { Availability: string } }>;
+    const ready = listed.filter((n) => n.Status.State === "ready");
+    const nodes: NodesNow = { eligible: ready.filter((n) => n.Spec.Availability === "active").length, ready: new Set(ready.map((n) => n.ID)) };
     const outcome: StackOutcome = { rolledBack: [], stuck: [] };
     let pending = false;
     for (const [name, image] of Object.entries(services)) {
       const service = (await docker.getService(name).inspect()) as ServiceInfo;
       const tasks = (await docker.listTasks({ filters: { service: [name] } })) as TaskInfo[];
-      const r = rolloutOf(service, tasks, image, eligible);
+      const r = rolloutOf(service, tasks, image, nodes);
       if (r.state === "rolled-back") {
         outcome.rolledBack.push({ service: name, message: r.message });
         if (!r.done) pending = true;
@@ -82,20 +93,4 @@ export async function watchRollout(docker: Docker, services: Record<string, stri
     if (!pending || Date.now() > deadline) return outcome;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-}
-
-/**
- * How long a web rollout that converged is given before it counts as done: every node's nginx
- * keeps gunicorn's task addresses for SWARM_DNS_VALID, and Swarm takes an old task out of DNS as
- * it starts stopping it (then lets it finish its requests). Once this has passed after the update
- * completed (Swarm's monitor already ran after the last old task left), no nginx sends a new
- * request to the old version: as one engine's deploy waits a second after its switch.
- */
-export const DNS_SETTLE_MS = Number.parseFloat(SWARM_DNS_VALID) * 1000;
-
-/** watchRollout for the web services: when everything converged, DNS_SETTLE_MS more. */
-export async function watchWebRollout(docker: Docker, services: Record<string, string>, timeoutMs: number): Promise<StackOutcome> {
-  const outcome = await watchRollout(docker, services, timeoutMs);
-  if (!outcome.rolledBack.length && !outcome.stuck.length) await new Promise((r) => setTimeout(r, DNS_SETTLE_MS));
-  return outcome;
 }

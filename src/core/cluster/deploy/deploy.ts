@@ -27,7 +27,7 @@ import type { UpResult } from "../../stack/up.js";
 import { ClusterStore } from "../store.js";
 import { recordClusterRelease } from "../ops/cluster-releases.js";
 import { closeEngine, reachCluster } from "../ops/reach-cluster.js";
-import { watchWebRollout } from "./converge.js";
+import { watchRollout } from "./converge.js";
 import { beforeRollout } from "./before-rollout.js";
 import { placeServices } from "./data-node.js";
 import { checkClusterEngines } from "./engines.js";
@@ -132,7 +132,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
     const timeoutMs = Math.max(300, replicas * 60) * 1000;
     const services = { [`${name}_gunicorn`]: images.gunicorn.ref, [`${name}_nginx`]: images.nginx.ref };
     const outcome = await step(reporter, "rollout", `Roll out: ${replicas} gunicorn tasks started beside the old ones, each healthy before an old one stops`, () =>
-      watchWebRollout(manager.docker, services, timeoutMs),
+      watchRollout(manager.docker, services, timeoutMs),
     );
     // A node that could not pull from the registry is not the app's failure: say which, and why.
     const unpulled = registry && (outcome.rolledBack.length || outcome.stuck.length) ? await pullFailure(manager.docker, Object.keys(services), registry) : undefined;

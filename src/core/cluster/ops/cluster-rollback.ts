@@ -21,7 +21,7 @@ import { explainServeFailure } from "../../stack/failures.js";
 import { waitForHttp } from "../../stack/http-check.js";
 import { stopIfAborted } from "../../stack/interrupted.js";
 import { chooseRelease, type RollbackResult } from "../../stack/rollback.js";
-import { watchWebRollout } from "../deploy/converge.js";
+import { watchRollout } from "../deploy/converge.js";
 import { distributeImages, type BuiltImage } from "../deploy/images.js";
 import { SWARM_FILE, swarmArgv } from "../deploy/swarm-argv.js";
 import { listClusterReleases, releaseStackFile, type ClusterRelease } from "./cluster-releases.js";
@@ -89,7 +89,7 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
       const replicas = Number((parse(stackFile) as { services?: { gunicorn?: { deploy?: { replicas?: number } } } }).services?.gunicorn?.deploy?.replicas ?? 1);
       const timeoutMs = Math.max(300, replicas * 60) * 1000;
       const outcome = await step(reporter, "rollout", `Roll out release ${target.id}: each new gunicorn task healthy before an old one stops`, () =>
-        watchWebRollout(manager.docker, { [`${stack}_gunicorn`]: target.refs.gunicorn, [`${stack}_nginx`]: target.refs.nginx }, timeoutMs),
+        watchRollout(manager.docker, { [`${stack}_gunicorn`]: target.refs.gunicorn, [`${stack}_nginx`]: target.refs.nginx }, timeoutMs),
       );
       const failed = rolloutFailure(outcome, { cluster: cluster.name, manager: manager.name, stack, timeoutMs, what: `Release ${target.id}` });
       if (failed) throw failed;
