@@ -23,10 +23,11 @@
  *    until Swarm runs all 3 gunicorn replicas on the survivors, and 5 s more.
  *
  * `node bench/cluster.ts` runs it alone (prints its section; build fdock first: `npx tsc -p
- * tsconfig.json`); bench/run.ts runs it last, BENCH_CLUSTER=0 skips it there. BENCH_CLUSTER_REDEPLOYS
- * (default 1) sets the timed redeploys of each kind. Everything it starts goes at the end, also on
- * a failure or an interrupt: the host containers (their engines, images and volumes live inside
- * them), their network, a temp folder (FDOCK_HOME, HOME, the copy of the example).
+ * tsconfig.json`); bench/run.ts runs it last, BENCH_CLUSTER=0 skips it there.
+ * BENCH_CLUSTER_REDEPLOYS (default 3, their medians compared) sets the timed redeploys of each
+ * kind. Everything it starts goes at the end, also on a failure or an interrupt: the host
+ * containers (their engines, images and volumes live inside them), their network, a temp folder
+ * (FDOCK_HOME, HOME, the copy of the example).
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -39,7 +40,7 @@ import { ensureHostImage } from "./remote-bytes.ts";
 import { median, ratio, seconds, table, type Target } from "./report.ts";
 import { FDOCK_BIN } from "./stack.ts";
 
-const REDEPLOYS = Number(process.env.BENCH_CLUSTER_REDEPLOYS ?? 1);
+const REDEPLOYS = Number(process.env.BENCH_CLUSTER_REDEPLOYS ?? 3);
 const NAMES = ["m1", "m2", "m3"] as const;
 const CLUSTER = "bench";
 const PROJECT = `fdock-bench-cluster-${process.pid}`;
@@ -225,7 +226,7 @@ export function clusterTarget(r: ClusterResult): Target {
     want: `<= ${WANT}`,
     got: `${ratio(x)} (${seconds(med(r.cluster, (d) => d.ms))} vs ${seconds(med(r.single, (d) => d.ms))})`,
     pass: x <= WANT,
-    why: `the same build on the same engine (cluster ${c((p) => p.build)}, one machine ${s((p) => p.build)}) and release (${c((p) => p.release)}, ${s((p) => p.release)}); the cluster copies the new image to the 2 other nodes (${c((p) => p.copy)}${Number.isFinite(copied) ? `, ${copied.toFixed(1)} MB in all` : ""})${med(r.cluster, (d) => d.phases.overlap) ? ` while the release runs on the manager (the two together ${c((p) => p.overlap)})` : ""}, then Swarm rolls ${REPLICAS} replicas${r.updateConfig ? ` (update_config: ${r.updateConfig})` : ""}, one after another, each new task started and healthy before its old one stops, and watches the last for the update's monitor time (${c((p) => p.rest)} with the stack deploy and the checks), where one machine starts one new gunicorn beside the old one (${s((p) => p.rest)})`,
+    why: `the same build on the same engine (cluster ${c((p) => p.build)}, one machine ${s((p) => p.build)}) and release (${c((p) => p.release)}, ${s((p) => p.release)}); the cluster copies the new image to the 2 other nodes (${c((p) => p.copy)}${Number.isFinite(copied) ? `, ${copied.toFixed(1)} MB in all` : ""})${med(r.cluster, (d) => d.phases.overlap) ? ` while the release runs on the manager (the two together ${c((p) => p.overlap)})` : ""}, then Swarm rolls ${REPLICAS} replicas${r.updateConfig ? ` (update_config: ${r.updateConfig})` : ""}, one after another, each new task started and healthy before its old one stops, and watches the last for the update's monitor time; fdock then checks every node, records the release and returns once the old tasks stopped (${c((p) => p.rest)} with the stack deploy), where one machine starts one new gunicorn beside the old one (${s((p) => p.rest)})`,
   };
 }
 

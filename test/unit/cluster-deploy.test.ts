@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rolloutOf, taskErrors } from "../../src/core/cluster/deploy/converge.js";
+import { oldTasksRunning, rolloutOf, taskErrors } from "../../src/core/cluster/deploy/converge.js";
 import { contentTag } from "../../src/core/cluster/deploy/images.js";
 import { checkClusterSupport } from "../../src/core/cluster/deploy/support.js";
 import { swarmArgv } from "../../src/core/cluster/deploy/swarm-argv.js";
@@ -42,34 +42,52 @@ describe("a rollout, from what Swarm says", () => {
   const old = "fdock-blog-gunicorn:aaaaaaaaaaaa";
   const service = (img: string, state?: string, replicas = 3) => ({ Spec: { TaskTemplate: { ContainerSpec: { Image: img } }, Mode: { Replicated: { Replicas: replicas } } }, UpdateStatus: state ? { State: state, Message: `update ${state}` } : undefined });
   const task = (img: string, state: string, desired = "running", err?: string, node = "n1") => ({ NodeID: node, DesiredState: desired, Status: { State: state, Err: err }, Spec: { ContainerSpec: { Image: img } } });
-  const three = { eligible: 3, ready: new Set(["n1", "n2", "n3"]) };
 
-  it("has converged once every wanted task runs the deployed image and no other runs, not even one being stopped", () => {
-    expect(rolloutOf(service(image, "completed"), [1, 2, 3].map(() => task(image, "running")), image, three)).toEqual({ state: "converged", running: 3 });
-    expect(rolloutOf(service(image), [task(image, "running"), task(image, "running"), task(old, "running")], image, three)).toEqual({ state: "rolling", running: 2, wanted: 3 });
-    expect(rolloutOf(service(image, "updating"), [1, 2, 3].map(() => task(image, "running")), image, three).state).toBe("rolling");
-    // The update completed, but Swarm is still stopping an old task (it may still answer): not yet.
+  it("has converged once every wanted task runs the deployed image and no other runs", () => {
+    expect(rolloutOf(service(image, "completed"), [1, 2, 3].map(() => task(image, "running")), image, 3)).toEqual({ state: "converged", running: 3 });
+    expect(rolloutOf(service(image), [task(image, "running"), task(image, "running"), task(old, "running")], image, 3)).toEqual({ state: "rolling", running: 2, wanted: 3 });
+    expect(rolloutOf(service(image, "updating"), [1, 2, 3].map(() => task(image, "running")), image, 3).state).toBe("rolling");
+  });
+
+  it("counts the old tasks Swarm is still stopping on nodes that report in (they may still answer), not those stopped or on a lost node", () => {
+    const ready = new Set(["n1", "n2", "n3"]);
     const news = [1, 2, 3].map(() => task(image, "running"));
-    expect(rolloutOf(service(image, "completed"), [...news, task(old, "running", "shutdown")], image, three)).toEqual({ state: "rolling", running: 3, wanted: 3 });
-    expect(rolloutOf(service(image, "completed"), [...news, task(old, "shutdown", "shutdown")], image, three).state).toBe("converged");
-    // An old task on a node that no longer reports in (lost) is not waited for.
-    expect(rolloutOf(service(image, "completed"), [...news, task(old, "running", "shutdown", undefined, "n4")], image, three).state).toBe("converged");
+    // Swarm's update completed once the new tasks run: the old one being stopped does not hold it up…
+    expect(rolloutOf(service(image, "completed"), [...news, task(old, "running", "shutdown")], image, 3).state).toBe("converged");
+    // …but it is still running, and counted until it stopped.
+    expect(oldTasksRunning([...news, task(old, "running", "shutdown")], image, ready)).toBe(1);
+    expect(oldTasksRunning([...news, task(old, "shutdown", "shutdown"), task(old, "complete", "shutdown")], image, ready)).toBe(0);
+    expect(oldTasksRunning([...news, task(old, "running", "shutdown", undefined, "n4")], image, ready)).toBe(0);
   });
 
   it("is failing when the deployed image's tasks fail over and over and too few run (a first deploy has nothing to roll back to)", () => {
-    const failures = Array.from({ length: 7 }, () => task(image, "failed", "shutdown", "task: non-zero exit (3)"));
-    expect(rolloutOf(service(image), [...failures, task(image, "starting")], image, three)).toEqual({ state: "failing", running: 0, wanted: 3 });
-    expect(rolloutOf(service(image), failures.slice(1), image, three).state).toBe("rolling");
+    const failures = Array.from({ length: 7 }, (_, i) => ({ ...task(image, "failed", "shutdown", "task: non-zero exit (3)"), Slot: (i % 3) + 1 }));
+    expect(rolloutOf(service(image), [...failures, task(image, "starting")], image, 3)).toEqual({ state: "failing", running: 0, wanted: 3 });
+    expect(rolloutOf(service(image), failures.slice(1), image, 3).state).toBe("rolling");
+  });
+
+  it("is failing when, with no update under way, one node keeps rejecting the new image's task (Swarm keeps about 5 of a slot's tasks)", () => {
+    const global = (state?: string) => ({ Spec: { TaskTemplate: { ContainerSpec: { Image: image } }, Mode: { Global: {} } }, UpdateStatus: state ? { State: state } : undefined });
+    const news = [task(image, "running", "running", undefined, "n1"), task(image, "running", "running", undefined, "n2")];
+    const rejected = (n: number) => Array.from({ length: n }, () => task(image, "rejected", "shutdown", "No such image", "n3"));
+    expect(rolloutOf(global("completed"), [...news, ...rejected(3)], image, 3)).toEqual({ state: "failing", running: 2, wanted: 3 });
+    expect(rolloutOf(global("completed"), [...news, ...rejected(2)], image, 3).state).toBe("rolling");
+    // While Swarm's update runs, its own failure_action decides.
+    expect(rolloutOf(global("updating"), [...news, ...rejected(3)], image, 3).state).toBe("rolling");
+    // Three failures spread over three slots are not one slot failing.
+    const spread = [1, 2, 3].map((slot) => ({ ...task(image, "failed", "shutdown"), Slot: slot }));
+    expect(rolloutOf(service(image, "completed"), [task(image, "running"), task(image, "running"), ...spread], image, 3).state).toBe("rolling");
+    expect(rolloutOf(service(image, "completed"), [task(image, "running"), task(image, "running"), ...spread.map((t) => ({ ...t, Slot: 2 }))], image, 3).state).toBe("failing");
   });
 
   it("counts a global service's tasks against the nodes that can run them", () => {
     const global = { Spec: { TaskTemplate: { ContainerSpec: { Image: image } }, Mode: { Global: {} } } };
-    expect(rolloutOf(global, [task(image, "running"), task(image, "running")], image, three)).toEqual({ state: "rolling", running: 2, wanted: 3 });
+    expect(rolloutOf(global, [task(image, "running"), task(image, "running")], image, 3)).toEqual({ state: "rolling", running: 2, wanted: 3 });
   });
 
   it("is rolled back when Swarm put the old image back in the spec, done once the rollback completed", () => {
-    expect(rolloutOf(service(old, "rollback_started"), [], image, three)).toEqual({ state: "rolled-back", message: "update rollback_started", done: false });
-    expect(rolloutOf(service(old, "rollback_completed"), [], image, three)).toEqual({ state: "rolled-back", message: "update rollback_completed", done: true });
+    expect(rolloutOf(service(old, "rollback_started"), [], image, 3)).toEqual({ state: "rolled-back", message: "update rollback_started", done: false });
+    expect(rolloutOf(service(old, "rollback_completed"), [], image, 3)).toEqual({ state: "rolled-back", message: "update rollback_completed", done: true });
   });
 
   it("reports the failed tasks' errors, each once", () => {

@@ -20,6 +20,8 @@ type Service = Record<string, unknown> & { deploy: Record<string, unknown> };
  * whatever this is. One engine's deploy switches to a healthy container and watches no longer;
  * this second catches a task that dies as it starts to serve, and a later crash is restarted by
  * Swarm, as on one engine. Docker's default (5 s) made every cluster deploy 4 s longer at its end.
+ * A failure Swarm learns of after this second (a node slow to reject a task whose image it cannot
+ * pull) no longer rolls the update back: fdock's watch does then (converge.ts, watchRollout).
  */
 export const SWARM_UPDATE_MONITOR = "1s";
 

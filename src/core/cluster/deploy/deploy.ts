@@ -27,7 +27,7 @@ import type { UpResult } from "../../stack/up.js";
 import { ClusterStore } from "../store.js";
 import { recordClusterRelease } from "../ops/cluster-releases.js";
 import { closeEngine, reachCluster } from "../ops/reach-cluster.js";
-import { watchRollout } from "./converge.js";
+import { watchOldTasks, watchRollout } from "./converge.js";
 import { beforeRollout } from "./before-rollout.js";
 import { placeServices } from "./data-node.js";
 import { checkClusterEngines } from "./engines.js";
@@ -150,6 +150,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
         outcome.stuck.flatMap((s) => s.errors.map((e) => `${s.service}: ${e}`)).join("\n") || undefined,
       );
     }
+    const oldTasksGone = watchOldTasks(manager.docker, services);
     const rule = healthRule(project.config);
     const names = project.config.server.names;
     await step(reporter, "serve", `Check ${project.config.health.path} through nginx on every node`, () =>
@@ -159,6 +160,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
     );
     await updateProcesses(manager, project, plan, swarmPlan, images.gunicorn.ref, reporter, req.onOutput);
     const release = await recordClusterRelease({ manager, nodes, project, images }, reporter);
+    await oldTasksGone(reporter);
     return {
       url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`,
       port,

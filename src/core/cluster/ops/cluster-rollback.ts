@@ -21,7 +21,7 @@ import { explainServeFailure } from "../../stack/failures.js";
 import { waitForHttp } from "../../stack/http-check.js";
 import { stopIfAborted } from "../../stack/interrupted.js";
 import { chooseRelease, type RollbackResult } from "../../stack/rollback.js";
-import { watchRollout } from "../deploy/converge.js";
+import { watchOldTasks, watchRollout } from "../deploy/converge.js";
 import { distributeImages, type BuiltImage } from "../deploy/images.js";
 import { SWARM_FILE, swarmArgv } from "../deploy/swarm-argv.js";
 import { listClusterReleases, releaseStackFile, type ClusterRelease } from "./cluster-releases.js";
@@ -88,11 +88,11 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
       );
       const replicas = Number((parse(stackFile) as { services?: { gunicorn?: { deploy?: { replicas?: number } } } }).services?.gunicorn?.deploy?.replicas ?? 1);
       const timeoutMs = Math.max(300, replicas * 60) * 1000;
-      const outcome = await step(reporter, "rollout", `Roll out release ${target.id}: each new gunicorn task healthy before an old one stops`, () =>
-        watchRollout(manager.docker, { [`${stack}_gunicorn`]: target.refs.gunicorn, [`${stack}_nginx`]: target.refs.nginx }, timeoutMs),
-      );
+      const services = { [`${stack}_gunicorn`]: target.refs.gunicorn, [`${stack}_nginx`]: target.refs.nginx };
+      const outcome = await step(reporter, "rollout", `Roll out release ${target.id}: each new gunicorn task healthy before an old one stops`, () => watchRollout(manager.docker, services, timeoutMs));
       const failed = rolloutFailure(outcome, { cluster: cluster.name, manager: manager.name, stack, timeoutMs, what: `Release ${target.id}` });
       if (failed) throw failed;
+      const oldTasksGone = watchOldTasks(manager.docker, services);
       const port = stackPort(stackFile);
       const rule = healthRule(project.config);
       const names = project.config.server.names;
@@ -101,6 +101,7 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
           throw explainServeFailure(e, rule, manager.host);
         }),
       );
+      await oldTasksGone(reporter);
       return { release: { ...target, current: true }, url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`, project: stack };
     } finally {
       await lock.release();
