@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { HealthCheckError, UserError } from "../../errors.js";
 import { step, type Reporter } from "../../events.js";
 import { loadProject } from "../../project/config-file.js";
-import { healthRule } from "../../project/health.js";
 import { planWorkersFor } from "../../project/workers.js";
 import { engineFacts } from "../../engine/engine.js";
 import type { RemoteEngine } from "../../machine/remote.js";
@@ -20,14 +19,14 @@ import { renderSwarmStack, swarmTarget, type SwarmPlan } from "../../render/swar
 import { bundleDir, writeBundle } from "../../stack/bundle-files.js";
 import { ComposeFailure, lastLines, runCompose } from "../../stack/compose-project.js";
 import { acquireDeployLock } from "../../stack/deploy-lock.js";
-import { explainBuildFailure, explainServeFailure } from "../../stack/failures.js";
-import { waitForHttp } from "../../stack/http-check.js";
+import { explainBuildFailure } from "../../stack/failures.js";
 import { stopIfAborted } from "../../stack/interrupted.js";
 import type { UpResult } from "../../stack/up.js";
 import { ClusterStore } from "../store.js";
 import { recordClusterRelease } from "../ops/cluster-releases.js";
 import { closeEngine, reachCluster } from "../ops/reach-cluster.js";
 import { watchOldTasks, watchRollout } from "./converge.js";
+import { checkEveryNode } from "./serve-nodes.js";
 import { beforeRollout } from "./before-rollout.js";
 import { placeServices } from "./data-node.js";
 import { checkClusterEngines } from "./engines.js";
@@ -151,13 +150,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
       );
     }
     const oldTasksGone = watchOldTasks(manager.docker, services);
-    const rule = healthRule(project.config);
-    const names = project.config.server.names;
-    await step(reporter, "serve", `Check ${project.config.health.path} through nginx on every node`, () =>
-      Promise.all(nodes.map((n) => waitForHttp(`http://${n.host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below))).catch((e: unknown) => {
-        throw explainServeFailure(e, rule, manager.host);
-      }),
-    );
+    await checkEveryNode(reporter, project, nodes, port, manager.host);
     await updateProcesses(manager, project, plan, swarmPlan, images.gunicorn.ref, reporter, req.onOutput);
     const release = await recordClusterRelease({ manager, nodes, project, images }, reporter);
     await oldTasksGone(reporter);

@@ -13,15 +13,13 @@ import { UserError } from "../../errors.js";
 import { step, type Reporter } from "../../events.js";
 import type { RemoteEngine } from "../../machine/remote.js";
 import { loadProject } from "../../project/config-file.js";
-import { healthRule } from "../../project/health.js";
 import { bundleDir } from "../../stack/bundle-files.js";
 import { ComposeFailure, lastLines, runCompose } from "../../stack/compose-project.js";
 import { acquireDeployLock } from "../../stack/deploy-lock.js";
-import { explainServeFailure } from "../../stack/failures.js";
-import { waitForHttp } from "../../stack/http-check.js";
 import { stopIfAborted } from "../../stack/interrupted.js";
 import { chooseRelease, type RollbackResult } from "../../stack/rollback.js";
 import { watchOldTasks, watchRollout } from "../deploy/converge.js";
+import { checkEveryNode } from "../deploy/serve-nodes.js";
 import { distributeImages, type BuiltImage } from "../deploy/images.js";
 import { SWARM_FILE, swarmArgv } from "../deploy/swarm-argv.js";
 import { listClusterReleases, releaseStackFile, type ClusterRelease } from "./cluster-releases.js";
@@ -94,13 +92,7 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
       if (failed) throw failed;
       const oldTasksGone = watchOldTasks(manager.docker, services);
       const port = stackPort(stackFile);
-      const rule = healthRule(project.config);
-      const names = project.config.server.names;
-      await step(reporter, "serve", `Check ${project.config.health.path} through nginx on every node`, () =>
-        Promise.all(nodes.map((n) => waitForHttp(`http://${n.host}:${port}${project.config.health.path}`, names[0] ? { Host: names[0] } : {}, 30_000, rule.below))).catch((e: unknown) => {
-          throw explainServeFailure(e, rule, manager.host);
-        }),
-      );
+      await checkEveryNode(reporter, project, nodes, port, manager.host);
       await oldTasksGone(reporter);
       return { release: { ...target, current: true }, url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`, project: stack };
     } finally {
