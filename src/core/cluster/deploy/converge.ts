@@ -97,7 +97,11 @@ export async function watchRollout(docker: Docker, services: Record<string, stri
         // Swarm counted the update done before its new tasks failed: put the previous spec back,
         // as Swarm's own failure_action would have (the version before serves again on every node).
         rolledBackHere.set(name, `its new tasks kept failing after Swarm counted the update done, so fdock rolled it back (${taskErrors(tasks).join("; ") || "no error given"})`);
-        await docker.getService(name).update({ _query: { version: service.Version?.Index, rollback: "previous" }, _body: service.Spec });
+        // Refused when the service changed meanwhile (Swarm rolling back after all): the next look says how it stands.
+        await docker
+          .getService(name)
+          .update({ _query: { version: service.Version?.Index, rollback: "previous" }, _body: service.Spec })
+          .catch(() => undefined);
         pending = true;
       } else if (r.state === "rolled-back") {
         outcome.rolledBack.push({ service: name, message: rolledBackHere.get(name) ?? r.message });
