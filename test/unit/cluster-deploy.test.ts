@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { oldTasksRunning, rolloutOf, taskErrors } from "../../src/core/cluster/deploy/converge.js";
+import type Docker from "dockerode";
+import { oldTasksRunning, oldTasksStopped, rolloutOf, taskErrors } from "../../src/core/cluster/deploy/converge.js";
 import { contentTag } from "../../src/core/cluster/deploy/images.js";
 import { checkClusterSupport } from "../../src/core/cluster/deploy/support.js";
 import { swarmArgv } from "../../src/core/cluster/deploy/swarm-argv.js";
@@ -58,6 +59,20 @@ describe("a rollout, from what Swarm says", () => {
     expect(oldTasksRunning([...news, task(old, "running", "shutdown")], image, ready)).toBe(1);
     expect(oldTasksRunning([...news, task(old, "shutdown", "shutdown"), task(old, "complete", "shutdown")], image, ready)).toBe(0);
     expect(oldTasksRunning([...news, task(old, "running", "shutdown", undefined, "n4")], image, ready)).toBe(0);
+  });
+
+  it("stops watching the old tasks once the deploy ended otherwise (a failed check): no engine asked again, nothing keeps the process", async () => {
+    let asked = 0;
+    // Only the calls' count matters here: the watch's answers on a real swarm are the cluster suites' to check.
+    const engine = { listNodes: async () => (asked++, [{ ID: "n1", Status: { State: "ready" } }]), listTasks: async () => [task(old, "running", "shutdown")] } as unknown as Docker;
+    const ended = new AbortController();
+    const watch = oldTasksStopped(engine, { blog_gunicorn: image }, 60_000, ended.signal);
+    await new Promise((r) => setTimeout(r, 600));
+    const before = asked;
+    expect(before).toBeGreaterThan(0);
+    ended.abort();
+    expect(await watch).toBe(false);
+    expect(asked - before).toBeLessThanOrEqual(1);
   });
 
   it("is failing when the deployed image's tasks fail over and over and too few run (a first deploy has nothing to roll back to)", () => {

@@ -128,14 +128,16 @@ export function oldTasksRunning(tasks: TaskInfo[], deployedImage: string, ready:
 }
 
 /**
- * Polls until no old task of the services runs (see oldTasksRunning), or the time is up: true
- * when they all stopped. Never throws (an API error counts as not known to have stopped): the
- * new version serves either way, and the deploy waits on this only to say when the old one is gone.
+ * Polls until no old task of the services runs (see oldTasksRunning), or the time is up, or
+ * `ended` aborts (the deploy ended otherwise, say its check failed): true when they all stopped.
+ * Never throws (an API error counts as not known to have stopped): the new version serves either
+ * way, and the deploy waits on this only to say when the old one is gone.
  */
-export async function oldTasksStopped(docker: Docker, services: Record<string, string>, timeoutMs: number): Promise<boolean> {
+export async function oldTasksStopped(docker: Docker, services: Record<string, string>, timeoutMs: number, ended?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
+      if (ended?.aborted) return false;
       const nodes = (await docker.listNodes()) as Array<{ ID: string; Status: { State: string } }>;
       const ready = new Set(nodes.filter((n) => n.Status.State === "ready").map((n) => n.ID));
       let running = 0;
@@ -157,10 +159,11 @@ const OLD_TASKS_STOP_MS = 30_000;
 /**
  * Starts watching the old tasks of the services stop, as soon as a web rollout converged; the
  * returned step ends the deploy (after the checks and the release record, which go on meanwhile):
- * from then on no node's nginx gets the old version.
+ * from then on no node's nginx gets the old version. A deploy that fails before that step aborts
+ * `ended`, so the watch does not keep the process (and an SSH connection) for nothing.
  */
-export function watchOldTasks(docker: Docker, services: Record<string, string>): (reporter: Reporter) => Promise<void> {
-  const stopping = oldTasksStopped(docker, services, OLD_TASKS_STOP_MS);
+export function watchOldTasks(docker: Docker, services: Record<string, string>, ended: AbortSignal): (reporter: Reporter) => Promise<void> {
+  const stopping = oldTasksStopped(docker, services, OLD_TASKS_STOP_MS, ended);
   return async (reporter) => {
     const stopped = await step(reporter, "old-tasks", "The old version's tasks stop (each finishes the requests it has)", () => stopping);
     if (!stopped) reporter.emit({ kind: "info", message: `Some of the old version's tasks were still running after ${OLD_TASKS_STOP_MS / 1000} s: Swarm goes on stopping them.` });

@@ -84,6 +84,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
 
   const name = project.config.name;
   const lock = await acquireDeployLock(manager.docker, name);
+  const ended = new AbortController();
   if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
   try {
     const run = (command: string, argv: ReturnType<typeof swarmArgv.build>) => runCompose(command, argv, { cwd: dir, env: manager.env, onOutput: req.onOutput });
@@ -149,7 +150,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
         outcome.stuck.flatMap((s) => s.errors.map((e) => `${s.service}: ${e}`)).join("\n") || undefined,
       );
     }
-    const oldTasksGone = watchOldTasks(manager.docker, services);
+    const oldTasksGone = watchOldTasks(manager.docker, services, ended.signal);
     await checkEveryNode(reporter, project, nodes, port, manager.host);
     await updateProcesses(manager, project, plan, swarmPlan, images.gunicorn.ref, reporter, req.onOutput);
     const release = await recordClusterRelease({ manager, nodes, project, images }, reporter);
@@ -165,6 +166,7 @@ export async function deployToCluster(req: ClusterDeployRequest, reporter: Repor
       cluster: { name: cluster.name, manager: manager.name, nodes: nodes.map((n: RemoteEngine) => n.name), replicas, images: [images.gunicorn.ref, images.nginx.ref] },
     };
   } finally {
+    ended.abort();
     await lock.release();
     nodes.forEach(closeEngine);
   }

@@ -70,6 +70,7 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
     nodes = members;
     const lock = await acquireDeployLock(manager.docker, stack);
     if (lock.notHeld) reporter.emit({ kind: "info", message: lock.notHeld });
+    const ended = new AbortController();
     try {
       const copied = await step(reporter, "images", `Make release ${target.id}'s images available on every node`, () => spreadImages(nodes, target));
       for (const line of copied) reporter.emit({ kind: "info", message: line });
@@ -90,12 +91,13 @@ export async function rollbackCluster(req: ClusterRollbackRequest, reporter: Rep
       const outcome = await step(reporter, "rollout", `Roll out release ${target.id}: each new gunicorn task healthy before an old one stops`, () => watchRollout(manager.docker, services, timeoutMs));
       const failed = rolloutFailure(outcome, { cluster: cluster.name, manager: manager.name, stack, timeoutMs, what: `Release ${target.id}` });
       if (failed) throw failed;
-      const oldTasksGone = watchOldTasks(manager.docker, services);
+      const oldTasksGone = watchOldTasks(manager.docker, services, ended.signal);
       const port = stackPort(stackFile);
       await checkEveryNode(reporter, project, nodes, port, manager.host);
       await oldTasksGone(reporter);
       return { release: { ...target, current: true }, url: `http://${manager.host}${port === 80 ? "" : `:${port}`}/`, project: stack };
     } finally {
+      ended.abort();
       await lock.release();
     }
   } finally {
